@@ -1,0 +1,53 @@
+"""Runtime configuration: one Settings class, every field settable as PARTNERGRAPH_<FIELD>."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MEMORY = ":memory:"
+
+
+def default_store_location() -> str:
+    """The on-disk store used when none is named: $XDG_DATA_HOME/partnergraph/store."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "partnergraph" / "store")
+
+
+class Settings(BaseSettings):
+    """Settings for the CLI and the service; see docs/settings.md."""
+
+    model_config = SettingsConfigDict(env_prefix="PARTNERGRAPH_", extra="ignore")
+
+    store: str = Field(
+        default_factory=default_store_location,
+        description="Where the graph lives: a directory (embedded Oxigraph on disk), ':memory:', "
+        "or an http(s) URL of a SPARQL 1.1 server (remote backend).",
+    )
+    remote_query_url: str | None = Field(
+        default=None, description="SPARQL query endpoint of the remote store (default: <store>/query).")
+    remote_update_url: str | None = Field(
+        default=None, description="SPARQL update endpoint of the remote store (default: <store>/update).")
+    remote_graph_store_url: str | None = Field(
+        default=None,
+        description="Graph Store Protocol endpoint of the remote store (default: <store>/store).")
+    remote_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds to wait for the remote store before giving up.")
+    remote_union_default_graph: bool = Field(
+        default=False,
+        description="Trust the remote server to use the union of named graphs as its default graph "
+        "(e.g. `oxigraph serve --union-default-graph`); otherwise partnergraph states the dataset "
+        "explicitly with default-graph-uri/named-graph-uri on every query.")
+
+    @property
+    def is_remote(self) -> bool:
+        """True when the store is a remote SPARQL server."""
+        return self.store.startswith(("http://", "https://"))
+
+    @property
+    def is_memory(self) -> bool:
+        """True when the store is an in-memory embedded store."""
+        return self.store == MEMORY
