@@ -83,3 +83,90 @@ class InputNotFound(PartnergraphError):
     """A file named as input does not exist or cannot be read."""
 
     code = "input_not_found"
+
+
+class ProtocolError(PartnergraphError):
+    """A request breaks the SPARQL 1.1 Protocol or the Graph Store Protocol."""
+
+    code = "protocol_error"
+
+
+class BadRequest(ProtocolError):
+    """The request lacks what the protocol requires (no query, two queries, bad dataset IRI)."""
+
+    code = "bad_request"
+
+
+class UpdateNotAllowed(ProtocolError):
+    """A SPARQL update was sent where only queries are accepted."""
+
+    code = "update_not_allowed"
+
+
+class PayloadTooLarge(ProtocolError):
+    """The request body or query is larger than the configured limit."""
+
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(ProtocolError):
+    """The request body's Content-Type is not one the endpoint accepts."""
+
+    code = "unsupported_media_type"
+
+
+class InvalidParameter(PartnergraphError):
+    """A canned-query parameter is unknown, missing, repeated or not a value of its declared type."""
+
+    code = "invalid_parameter"
+
+    def __init__(self, param: str | None, reason: str) -> None:
+        super().__init__(f"{param}: {reason}" if param else reason,
+                         details=[{"param": param, "reason": reason}])
+        self.param = param
+        self.reason = reason
+
+
+class QueryNotFound(PartnergraphError):
+    """No canned query has this name."""
+
+    code = "query_not_found"
+
+
+class InvalidCannedQuery(PartnergraphError):
+    """A canned query file (`queries/*.rq`) has a bad header or does not match its header."""
+
+    code = "invalid_canned_query"
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}", details=[{"path": path, "problem": problem}])
+        self.path = path
+        self.problem = problem
+
+
+class PagingNotSupported(InvalidParameter):
+    """Paging was asked of a canned query that cannot be paged (not a SELECT, or has its own LIMIT)."""
+
+    code = "paging_not_supported"
+
+
+class QueryTimeout(PartnergraphError):
+    """A query ran past its time limit and was stopped; `timeout` is the limit in seconds."""
+
+    code = "query_timeout"
+
+    def __init__(self, message: str, *, timeout: float | None = None,
+                 details: list | None = None) -> None:
+        super().__init__(message, details=details)
+        self.timeout = timeout
+
+
+class ServiceNotAllowed(PartnergraphError):
+    """A query's SERVICE clause names an endpoint the operator has not allow-listed."""
+
+    code = "service_not_allowed"
+
+    def __init__(self, message: str, *, endpoint: str | None = None,
+                 details: list | None = None) -> None:
+        super().__init__(message, details=details)
+        self.endpoint = endpoint

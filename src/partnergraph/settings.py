@@ -42,6 +42,24 @@ class Settings(BaseSettings):
         "(e.g. `oxigraph serve --union-default-graph`); otherwise partnergraph states the dataset "
         "explicitly with default-graph-uri/named-graph-uri on every query.")
 
+    host: str = Field(default="127.0.0.1", description="Address the service binds to.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port the service listens on.")
+    query_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a SPARQL query may run before it is stopped (503).")
+    query_workers: int = Field(
+        default=2, ge=1, le=64, description="Worker processes that evaluate queries on the embedded store.")
+    service_allowlist: list[str] = Field(
+        default_factory=list,
+        description="IRI prefixes that SPARQL SERVICE clauses may call; empty refuses every SERVICE.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS; empty disables CORS.")
+    load_if_empty: bool = Field(
+        default=True, description="`serve` loads the bundled ontology and data into an empty store.")
+    max_body_bytes: int = Field(
+        default=50 * 1024 * 1024, gt=0, description="Largest request body accepted, in bytes (413 beyond).")
+    max_query_length: int = Field(
+        default=1_000_000, gt=0, description="Largest SPARQL query text accepted, in bytes.")
+
     @property
     def is_remote(self) -> bool:
         """True when the store is a remote SPARQL server."""

@@ -1,0 +1,1 @@
+"""The rules of partnergraph: validation, loading, querying, statistics."""

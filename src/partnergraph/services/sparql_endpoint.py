@@ -1,0 +1,86 @@
+"""The rules of the public SPARQL endpoint: what may run, on which dataset, within which limits."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from partnergraph.errors import BadRequest, PayloadTooLarge, UpdateNotAllowed
+from partnergraph.services.service_policy import ServicePolicy
+from partnergraph.store.sparql_lexer import is_update, query_form
+
+log = logging.getLogger(__name__)
+
+
+class QueryStreamLike(Protocol):
+    """An iterator of serialised result chunks that can be closed early."""
+
+    form: str
+
+    def __iter__(self): ...
+
+    def close(self) -> None: ...
+
+
+class QueryExecutor(Protocol):
+    """Runs queries with a time limit and returns serialised, streamed results."""
+
+    def execute(self, query: str, *, default_graphs=None, named_graphs=None,
+                union_default_graph: bool = True, substitutions=None, result_format: str = "json",
+                timeout: float | None = None) -> QueryStreamLike: ...
+
+
+@dataclass
+class SparqlRequest:
+    """A query and its dataset as the protocol delivered them."""
+
+    query: str
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+
+
+def _check_iri(value: str, name: str) -> str:
+    if not value or any(c in value for c in ' <>"{}|^`\\\n\t') or ":" not in value:
+        raise BadRequest(f"{name} must be an absolute IRI, got {value!r}")
+    return value
+
+
+class SparqlEndpoint:
+    """Checks a query against the endpoint's rules, then runs it through the executor."""
+
+    def __init__(self, executor: QueryExecutor, policy: ServicePolicy, *, timeout: float,
+                 max_query_length: int) -> None:
+        self.executor = executor
+        self.policy = policy
+        self.timeout = timeout
+        self.max_query_length = max_query_length
+
+    def check(self, request: SparqlRequest) -> str:
+        """Validate a request and return its query form (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
+        if len(request.query.encode("utf-8")) > self.max_query_length:
+            raise PayloadTooLarge(
+                f"the query is longer than the limit of {self.max_query_length} bytes")
+        if not request.query.strip():
+            raise BadRequest("the query is empty")
+        if is_update(request.query):
+            raise UpdateNotAllowed("this endpoint answers queries only; SPARQL updates are not accepted")
+        for graph in request.default_graphs:
+            _check_iri(graph, "default-graph-uri")
+        for graph in request.named_graphs:
+            _check_iri(graph, "named-graph-uri")
+        self.policy.check(request.query)
+        return query_form(request.query)
+
+    def run(self, request: SparqlRequest, result_format: str) -> QueryStreamLike:
+        """Run a checked request; the first chunk is ready when this returns."""
+        explicit = bool(request.default_graphs or request.named_graphs)
+        log.debug("sparql query: %s", request.query)
+        return self.executor.execute(
+            request.query,
+            default_graphs=request.default_graphs if explicit else None,
+            named_graphs=request.named_graphs if explicit else None,
+            union_default_graph=not explicit,
+            result_format=result_format,
+            timeout=self.timeout,
+        )
