@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
+import time
+from collections.abc import Iterator
 
 import pytest
+import uvicorn
 
 from partnergraph.resources import bundled_resources
 
@@ -19,3 +24,31 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def resources():
     return bundled_resources()
+
+
+@contextlib.contextmanager
+def serve_in_thread(app, start_seconds: float = 120) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free 127.0.0.1 port in a thread; always stop it."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-test-server", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + start_seconds
+        while not server.started:
+            if not thread.is_alive():
+                pytest.fail("the app under test did not start (see the log above)")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app under test did not start within {start_seconds} s")
+            time.sleep(0.05)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def serve_app():
+    """`with serve_app(app) as url:` runs the app under uvicorn on a free loopback port."""
+    return serve_in_thread

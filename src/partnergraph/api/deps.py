@@ -1,0 +1,69 @@
+"""FastAPI dependencies: the services built in the lifespan, handed to routes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from partnergraph.errors import PayloadTooLarge
+from partnergraph.services.catalogue import Catalogue
+from partnergraph.services.canned_queries import CannedQueryService
+from partnergraph.services.sparql_endpoint import SparqlEndpoint
+from partnergraph.services.store_state import StoreState
+from partnergraph.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    return request.app.state.settings
+
+
+def get_endpoint(request: Request) -> SparqlEndpoint:
+    """The SPARQL endpoint service."""
+    return request.app.state.endpoint
+
+
+def get_store_state(request: Request) -> StoreState | None:
+    """The store version for caching headers (None when the store can change behind our back)."""
+    return request.app.state.store_state
+
+
+def get_service_description(request: Request) -> Callable:
+    """A function building the service description triples for an endpoint URL."""
+    return request.app.state.service_description
+
+
+def get_catalogue(request: Request) -> Catalogue:
+    """The canned-query catalogue."""
+    return request.app.state.catalogue
+
+
+def get_canned_queries(request: Request) -> CannedQueryService:
+    """The canned-query runner."""
+    return request.app.state.canned_queries
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, refused with 413 as soon as it exceeds the configured limit."""
+    limit = request.app.state.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the request body is larger than the limit of {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the request body is larger than the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EndpointDep = Annotated[SparqlEndpoint, Depends(get_endpoint)]
+StoreStateDep = Annotated[StoreState | None, Depends(get_store_state)]
+ServiceDescriptionDep = Annotated[Callable, Depends(get_service_description)]
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+CannedQueriesDep = Annotated[CannedQueryService, Depends(get_canned_queries)]
+BodyDep = Annotated[bytes, Depends(read_body)]
