@@ -284,13 +284,14 @@ def dump(obj: Context, fmt: str, output: Path | None) -> None:
     """Write every named graph of the store as N-Quads or TriG."""
     try:
         with obj.store() as store:
-            data = serialize_rdf(store.quads(), fmt)
+            if output:
+                with output.open("wb") as handle:
+                    serialize_rdf(store.quads(), fmt, output=handle)
+            else:
+                serialize_rdf(store.quads(), fmt, output=sys.stdout.buffer)
+                sys.stdout.buffer.flush()
     except PartnergraphError as exc:
         _fail(exc)
-    if output:
-        output.write_bytes(data)
-    else:
-        sys.stdout.buffer.write(data)
 
 
 @main.command()

@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from partnergraph.errors import QueryEvaluationError
 from partnergraph.store.base import GraphStore, QueryResult, SelectResult
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class QueryService:
     def stats(self) -> StoreStats:
         """Triples per graph and instances per class."""
         result = self.store.query(_INSTANCES_PER_CLASS)
-        assert isinstance(result, SelectResult)
+        if not isinstance(result, SelectResult):
+            raise QueryEvaluationError("the statistics query did not return rows")
         classes = [(row["class"].value, int(row["instances"].value)) for row in result.rows]
         return StoreStats(dict(sorted(self.store.graphs().items())), classes)
