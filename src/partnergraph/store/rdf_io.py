@@ -80,6 +80,9 @@ def format_name(*, path: str | Path | None = None, media_type: str | None = None
 
 def check_xml_safety(data: bytes, source: str) -> None:
     """Refuse XML that declares entities (expansion bombs, external entities) before any parsing."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:1024]:
+        raise RdfSyntaxError(f"{source}: RDF/XML must be UTF-8 encoded (this looks like UTF-16 or UTF-32)",
+                             source=source, line=1, column=1)
     match = _ENTITY_DECLARATION.search(data)
     if match:
         line = data.count(b"\n", 0, match.start()) + 1

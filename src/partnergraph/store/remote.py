@@ -1,0 +1,444 @@
+"""The remote backend: any SPARQL 1.1 server, through the SPARQL Protocol and the Graph Store Protocol.
+
+How the contract is kept over HTTP:
+
+- Queries are POSTed as forms (`query=`); SELECT and ASK ask for SPARQL JSON, CONSTRUCT and DESCRIBE for
+  N-Triples. The whole answer is read before `query` returns, so no connection stays open while rows are
+  consumed; rows and triples become pyoxigraph terms as they are read. A 200 answer that is not valid
+  JSON is a query that failed half-way (Oxigraph then appends its error text to a truncated body).
+- The default graph is the union of the named graphs. Unless the server is trusted to do that itself
+  (`remote_union_default_graph`, e.g. `oxigraph serve --union-default-graph`, which then gets no
+  dataset parameters), every query names each of the server's named graphs both as `default-graph-uri`
+  and as `named-graph-uri`. That list is cached: it is fetched again on the first query after a write
+  made through this client and otherwise at most every `graph_list_ttl` seconds (5 by default), so a
+  graph created or dropped by another client may stay unseen, or seen, by this one for that long.
+- The protocol cannot say "no default graph": a dataset without default graphs (an explicit Dataset with
+  only named graphs, or a store without named graphs) names EMPTY_GRAPH, a graph partnergraph never
+  writes, as its only `default-graph-uri`. An explicit Dataset is otherwise sent exactly as given, and
+  protocol parameters override a query's own FROM / FROM NAMED, as the SPARQL Protocol specifies.
+- Bindings become a VALUES block (`sparql_lexer.insert_values`) of terms written by
+  `binding.term_to_sparql`, which escapes every special character: values never become query syntax.
+  As in the embedded store, only IRIs and literals can be bound. To come close to pyoxigraph's
+  substitution, the block also goes first into every subquery that projects the variable, and a
+  `DESCRIBE ?x` without WHERE gets one. Still different: a FILTER in a nested plain group or UNION
+  branch does not see the bound value (pyoxigraph substitutes it there too).
+- `replace_graph` serialises the triples to a temporary file first, so an iterator that fails changes
+  nothing on the server, then PUTs the file to the Graph Store; the PUT is as atomic as the server makes
+  it (Oxigraph keeps the old content when a PUT fails). An empty graph is a PUT of an empty body:
+  Oxigraph keeps an empty named graph, which `graphs()` lists with 0 triples; a server that does not
+  keep empty graphs simply will not list it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import httpx
+import pyoxigraph as ox
+
+from partnergraph.errors import (
+    QueryEvaluationError,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreError,
+    StoreUnavailable,
+)
+from partnergraph.settings import Settings
+from partnergraph.store.base import (
+    STAGING_PREFIX,
+    AskResult,
+    Dataset,
+    GraphResult,
+    GraphStore,
+    QueryResult,
+    SelectResult,
+    Term,
+)
+from partnergraph.store.binding import term_to_sparql
+from partnergraph.store.query_values import bind_values
+from partnergraph.store.sparql_lexer import query_form
+
+log = logging.getLogger(__name__)
+
+EMPTY_GRAPH = "https://w3id.org/partnergraph/graph/no-default-graph"
+RESULTS_JSON = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+FORM = "application/x-www-form-urlencoded"
+LIST_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
+COUNT_GRAPHS = "SELECT ?g (COUNT(?s) AS ?n) WHERE { GRAPH ?g { OPTIONAL { ?s ?p ?o } } } GROUP BY ?g"
+_JSON_TYPES = (RESULTS_JSON, "application/json")
+_N_TRIPLES_TYPES = (N_TRIPLES, "text/plain")
+_CHUNK = 64 * 1024
+_SPOOL = 16 * 1024 * 1024
+_EXCERPT = 300
+_POSITION = re.compile(r"\bat (\d+):(\d+)")
+_VARIABLE = re.compile(r"[?$]?(\w+)\Z")
+
+
+class RemoteStore(GraphStore):
+    """A GraphStore over a SPARQL 1.1 server: query endpoint, Graph Store endpoint, one HTTP client."""
+
+    def __init__(self, query_url: str, update_url: str, graph_store_url: str, *,
+                 timeout: float = 60.0, union_default_graph: bool = False,
+                 graph_list_ttl: float = 5.0, transport: httpx.BaseTransport | None = None) -> None:
+        self.query_url = query_url
+        self.update_url = update_url  # not needed by the contract; kept for callers and messages
+        self.graph_store_url = graph_store_url
+        self.timeout = timeout
+        self.union_default_graph = union_default_graph
+        self.graph_list_ttl = graph_list_ttl
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout), transport=transport)
+        self._lock = threading.Lock()
+        self._graph_list: list[str] | None = None
+        self._graph_list_at = 0.0
+        self._writes = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RemoteStore:
+        """A RemoteStore for `settings.store`, with endpoints defaulting to the `oxigraph serve` layout."""
+        base = settings.store.rstrip("/")
+        return cls(settings.remote_query_url or f"{base}/query",
+                   settings.remote_update_url or f"{base}/update",
+                   settings.remote_graph_store_url or f"{base}/store",
+                   timeout=settings.remote_timeout,
+                   union_default_graph=settings.remote_union_default_graph)
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
+              dataset: Dataset | None = None) -> QueryResult:
+        """Run a query on the server; bindings are sent as a VALUES block of escaped terms."""
+        form = query_form(sparql)
+        log.debug("remote %s query: %s", form, sparql)
+        text = sparql
+        if bindings:
+            names, terms = _checked_bindings(bindings)
+            text = bind_values(sparql, dict(zip(names, (term_to_sparql(t) for t in terms))))
+        params = self._dataset_params(dataset)
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            response = self._post_query(text, params, N_TRIPLES, _N_TRIPLES_TYPES, text == sparql)
+            return GraphResult(iter(_triples(response.content)))
+        response = self._post_query(text, params, RESULTS_JSON, _JSON_TYPES, text == sparql)
+        document = _json(response.content)
+        if form == "ASK":
+            value = document.get("boolean")
+            if not isinstance(value, bool):
+                raise StoreError("the remote store answered an ASK query without a boolean")
+            return AskResult(value)
+        variables, rows = _select_parts(document)
+        return SelectResult(variables, _rows(rows))
+
+    def _dataset_params(self, dataset: Dataset | None) -> list[tuple[str, str]]:
+        if dataset is None:
+            if self.union_default_graph:
+                return []
+            graphs = self._union_graphs()
+            dataset = Dataset(graphs, graphs)
+        params = [("default-graph-uri", g) for g in dataset.default_graphs or [EMPTY_GRAPH]]
+        return params + [("named-graph-uri", g) for g in dataset.named_graphs]
+
+    def _union_graphs(self) -> list[str]:
+        """The named graphs making up the union default graph (cached; see the module docstring)."""
+        with self._lock:
+            if self._graph_list is not None and \
+                    time.monotonic() - self._graph_list_at < self.graph_list_ttl:
+                return self._graph_list
+            writes = self._writes
+        graphs = self._list_graphs()
+        with self._lock:
+            if writes == self._writes:  # no write of ours finished meanwhile: the list is current
+                self._graph_list, self._graph_list_at = graphs, time.monotonic()
+        return graphs
+
+    def _written(self) -> None:
+        with self._lock:
+            self._writes += 1
+            self._graph_list = None
+
+    def _list_graphs(self) -> list[str]:
+        rows = self._select(LIST_GRAPHS)
+        return [row["g"].value for row in rows
+                if isinstance(row.get("g"), ox.NamedNode) and not row["g"].value.startswith(STAGING_PREFIX)]
+
+    def _select(self, sparql: str) -> list[dict[str, Term]]:
+        """Rows of a SELECT sent without dataset parameters: the server's own view of its graphs."""
+        response = self._post_query(sparql, [], RESULTS_JSON, _JSON_TYPES, True)
+        return list(_rows(_select_parts(_json(response.content))[1]))
+
+    def _post_query(self, text: str, params: list[tuple[str, str]], accept: str,
+                    accepted: tuple[str, ...], positions: bool) -> httpx.Response:
+        body = urlencode([("query", text), *params]).encode("ascii")
+        response = self._send("POST", self.query_url, content=body,
+                              headers={"Content-Type": FORM, "Accept": accept})
+        if response.status_code == 400:
+            message = _excerpt(response.text)
+            match = _POSITION.search(message) if positions else None
+            details = [{"line": int(match.group(1)), "column": int(match.group(2))}] if match else []
+            raise QuerySyntaxError(f"the remote store refused the query: {message}", details=details)
+        self._check(response, "a query")
+        _check_type(response, accepted, "a query")
+        return response
+
+    # -- writes and reads of whole graphs ----------------------------------------------------
+
+    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> int:
+        """Serialise the triples to a temporary file, then PUT it as the graph's new content."""
+        target = _graph_node(graph)
+        if graph == EMPTY_GRAPH or graph.startswith(STAGING_PREFIX):
+            raise StoreError(f"the graph name {graph} is reserved by partnergraph")
+        count = 0
+        source_error: BaseException | None = None
+
+        def counted() -> Iterator[ox.Triple]:
+            nonlocal count, source_error
+            source = iter(triples)
+            while True:
+                try:
+                    t = next(source)
+                except StopIteration:
+                    return
+                except BaseException as exc:  # the caller's iterator failed: re-raised as it is
+                    source_error = exc
+                    raise
+                count += 1
+                yield t if isinstance(t, ox.Triple) else ox.Triple(t.subject, t.predicate, t.object)
+
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL) as buffer:
+            try:
+                ox.serialize(counted(), buffer, format=ox.RdfFormat.N_TRIPLES)
+            except (OSError, ValueError, TypeError, AttributeError, SyntaxError) as exc:
+                if exc is source_error:
+                    raise
+                raise StoreError(f"writing graph {graph} failed: {exc}") from exc
+            size = buffer.tell()
+            buffer.seek(0)
+            try:
+                response = self._send("PUT", self.graph_store_url, params={"graph": target.value},
+                                      content=_chunks(buffer),
+                                      headers={"Content-Type": N_TRIPLES, "Content-Length": str(size)})
+            finally:
+                self._written()
+        self._check(response, f"replacing graph <{graph}>")
+        log.debug("replaced remote graph %s: %d triples", graph, count)
+        return count
+
+    def drop_graph(self, graph: str) -> None:
+        """DELETE the graph from the Graph Store (a 404 means it was already absent)."""
+        _graph_node(graph)
+        try:
+            response = self._send("DELETE", self.graph_store_url, params={"graph": graph})
+        finally:
+            self._written()
+        if response.status_code != 404:
+            self._check(response, f"dropping graph <{graph}>")
+
+    def graphs(self) -> dict[str, int]:
+        """Named graph IRI -> triple count, as the server sees them (staging graphs excluded)."""
+        counts: dict[str, int] = {}
+        for row in self._select(COUNT_GRAPHS):
+            graph, number = row.get("g"), row.get("n")
+            if isinstance(graph, ox.NamedNode) and not graph.value.startswith(STAGING_PREFIX):
+                try:
+                    counts[graph.value] = int(number.value) if number is not None else 0
+                except ValueError as exc:
+                    raise StoreError(f"the remote store counted {number} triples") from exc
+        return counts
+
+    def is_empty(self) -> bool:
+        """True when the server lists no named graph (a cheap listing, no count)."""
+        return not self._list_graphs()
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad, streamed graph by graph with Graph Store GETs."""
+        for name in [graph] if graph is not None else self._list_graphs():
+            yield from self._graph_quads(name)
+
+    def _graph_quads(self, name: str) -> Iterator[ox.Quad]:
+        graph = _graph_node(name)
+        response = self._send("GET", self.graph_store_url, params={"graph": name},
+                              headers={"Accept": N_TRIPLES}, stream=True)
+        try:
+            if response.status_code == 404:
+                return
+            if not response.is_success:
+                response.read()
+                self._check(response, f"reading graph <{name}>")
+            _check_type(response, _N_TRIPLES_TYPES, f"reading graph <{name}>")
+            reader = _Reader(response.iter_bytes())
+            try:
+                for quad in ox.parse(reader, format=ox.RdfFormat.N_TRIPLES):
+                    yield ox.Quad(quad.subject, quad.predicate, quad.object, graph)
+            except SyntaxError as exc:
+                raise StoreError(f"the remote store sent invalid N-Triples for <{name}>: {exc}") from exc
+            except (httpx.TransportError, OSError) as exc:
+                raise StoreUnavailable(f"reading graph <{name}> from the remote store at "
+                                       f"{_safe_url(self.graph_store_url)} failed: {exc}") from exc
+        finally:
+            response.close()
+
+    def close(self) -> None:
+        """Close the HTTP client and its connections."""
+        self._client.close()
+
+    # -- HTTP ------------------------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, *, stream: bool = False, **kwargs) -> httpx.Response:
+        if self._client.is_closed:
+            raise StoreError("the remote store has been closed")
+        try:
+            request = self._client.build_request(method, url, **kwargs)
+            return self._client.send(request, stream=stream)
+        except httpx.TimeoutException as exc:
+            raise StoreUnavailable(f"the remote store at {_safe_url(url)} did not answer within "
+                                   f"{self.timeout:g} s") from exc
+        except httpx.TransportError as exc:
+            raise StoreUnavailable(f"cannot reach the remote store at {_safe_url(url)}: {exc}") from exc
+
+    def _check(self, response: httpx.Response, what: str) -> None:
+        if response.is_success:
+            return
+        raise StoreError(f"the remote store at {_safe_url(str(response.request.url))} answered "
+                         f"HTTP {response.status_code} to {what}: {_excerpt(response.text)}")
+
+
+def _graph_node(graph: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(graph)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"not a valid graph IRI: {graph!r} ({exc})") from exc
+
+
+def _checked_bindings(bindings: Mapping[str, Term]) -> tuple[list[str], list[Term]]:
+    """Variable names (without `?`/`$`) and terms; only IRIs and literals, as in the embedded store."""
+    names, terms = [], []
+    for name, term in bindings.items():
+        match = _VARIABLE.match(name)
+        if not match:
+            raise QueryEvaluationError(f"not a SPARQL variable name: {name!r}")
+        if not isinstance(term, (ox.NamedNode, ox.Literal)):
+            raise QueryEvaluationError(
+                f"?{match.group(1)} can only be bound to an IRI or a literal, not {type(term).__name__}")
+        names.append(match.group(1))
+        terms.append(term)
+    return names, terms
+
+
+def _check_type(response: httpx.Response, accepted: tuple[str, ...], what: str) -> None:
+    media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in accepted:
+        raise StoreError(f"the remote store answered {what} with {media_type or 'no media type'}, "
+                         f"expected {accepted[0]}")
+
+
+def _safe_url(url: str) -> str:
+    """The URL without user name, password or query string (never put credentials in messages)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
+
+
+def _chunks(buffer: io.IOBase) -> Iterator[bytes]:
+    while chunk := buffer.read(_CHUNK):
+        yield chunk
+
+
+def _failed_answer(body: bytes) -> QueryEvaluationError | QueryTimeout:
+    """The error for a 200 answer that breaks off: the server failed after it started answering."""
+    tail = _excerpt(body[-_EXCERPT:].decode("utf-8", "replace"))
+    if "cancelled" in tail.lower():
+        return QueryTimeout(f"the remote store stopped the query at its time limit: ...{tail}")
+    return QueryEvaluationError(f"the remote store failed while answering the query: ...{tail}")
+
+
+def _json(body: bytes) -> dict:
+    try:
+        document = json.loads(body)
+    except ValueError as exc:
+        raise _failed_answer(body) from exc
+    if not isinstance(document, dict):
+        raise StoreError("the remote store answered with JSON that is not SPARQL results")
+    return document
+
+
+def _select_parts(document: dict) -> tuple[list[str], list[dict]]:
+    variables = document.get("head", {}).get("vars")
+    rows = document.get("results", {}).get("bindings")
+    if not isinstance(variables, list) or not isinstance(rows, list) or \
+            not all(isinstance(v, str) for v in variables) or not all(isinstance(r, dict) for r in rows):
+        raise StoreError("the remote store answered with JSON that is not SPARQL SELECT results")
+    return variables, rows
+
+
+def _rows(rows: list[dict]) -> Iterator[dict[str, Term]]:
+    blank_nodes: dict[str, ox.BlankNode] = {}
+    for row in rows:
+        try:
+            yield {name: _term(value, blank_nodes) for name, value in row.items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StoreError(f"the remote store sent a term partnergraph cannot read: {exc}") from exc
+
+
+def _term(value: dict, blank_nodes: dict[str, ox.BlankNode]):
+    kind, text = value["type"], value["value"]
+    if kind == "uri":
+        return ox.NamedNode(text)
+    if kind == "bnode":
+        if text not in blank_nodes:
+            try:
+                blank_nodes[text] = ox.BlankNode(text)
+            except ValueError:  # a label pyoxigraph does not accept: a fresh node, same in every row
+                blank_nodes[text] = ox.BlankNode()
+        return blank_nodes[text]
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in value:
+            return ox.Literal(text, language=value["xml:lang"])
+        if "datatype" in value:
+            return ox.Literal(text, datatype=ox.NamedNode(value["datatype"]))
+        return ox.Literal(text)
+    if kind == "triple":
+        return ox.Triple(_term(text["subject"], blank_nodes), _term(text["predicate"], blank_nodes),
+                         _term(text["object"], blank_nodes))
+    raise ValueError(f"unknown term type {kind!r}")
+
+
+def _triples(body: bytes) -> list[ox.Triple]:
+    try:
+        return [ox.Triple(q.subject, q.predicate, q.object)
+                for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+    except SyntaxError as exc:
+        raise _failed_answer(body) from exc
+
+
+class _Reader(io.RawIOBase):
+    """A readable file over an iterator of byte chunks (a streamed HTTP body, for pyoxigraph.parse)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = chunk
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
