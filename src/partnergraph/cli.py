@@ -164,9 +164,14 @@ def _services(store: GraphStore) -> tuple[ValidationService, Loader]:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text",
               show_default=True, help="Report format.")
+@click.option("--all", "show_all", is_flag=True,
+              help="Also show Warnings and Infos about stored nodes the files do not mention.")
 @click.pass_obj
-def validate(obj: Context, files: tuple[Path, ...], fmt: str) -> None:
+def validate(obj: Context, files: tuple[Path, ...], fmt: str, show_all: bool) -> None:
     """Validate RDF FILES against the shapes, together with what is already in the store.
+
+    The report shows every result about a node the files mention and every Violation; Warnings and
+    Infos about other stored nodes are counted but not shown unless --all is given.
 
     Exit status: 0 conforms (warnings allowed), 1 violations, 2 input unreadable, 3 store unavailable.
     """
@@ -177,7 +182,14 @@ def validate(obj: Context, files: tuple[Path, ...], fmt: str) -> None:
             report = validation.validate_change(plan.graphs)
     except PartnergraphError as exc:
         _fail(exc)
-    print_report(report, fmt)
+    shown, hidden = report, 0
+    if not show_all:
+        shown = report.about(plan.mentioned_nodes())
+        hidden = len(report.results) - len(shown.results)
+    print_report(shown, fmt)
+    if hidden and fmt == "text":
+        err.print(f"({hidden} warning(s)/info(s) about stored nodes the files do not mention are not "
+                  "shown; --all shows them)", highlight=False)
     sys.exit(EXIT_OK if report.conforms else EXIT_INVALID)
 
 

@@ -17,6 +17,7 @@ from partnergraph.services.validation import ValidationService
 from partnergraph.services.validation_report import ValidationReport
 from partnergraph.store.base import GraphStore
 from partnergraph.store.rdf_io import parse_rdf, stable_blank_nodes
+from partnergraph.store.rdflib_bridge import to_rdflib
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,16 @@ class LoadPlan:
 
     graphs: dict[str, list[ox.Triple]] = field(default_factory=dict)
     sources: dict[str, Path] = field(default_factory=dict)
+
+    def mentioned_nodes(self) -> set:
+        """Subjects and objects of the plan's triples, as rdflib terms (to match report focus nodes)."""
+        nodes = set()
+        for triples in self.graphs.values():
+            for t in triples:
+                nodes.add(to_rdflib(t.subject))
+                if not isinstance(t.object, ox.Literal):
+                    nodes.add(to_rdflib(t.object))
+        return nodes
 
     @property
     def triple_count(self) -> int:

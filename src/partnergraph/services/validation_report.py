@@ -90,6 +90,11 @@ class ValidationReport:
             groups[r.focus_node].append(r)
         return dict(groups)
 
+    def about(self, nodes: set[rdflib.term.Node]) -> ValidationReport:
+        """The results whose focus node is in `nodes`, plus every Violation."""
+        return ValidationReport([r for r in self.results
+                                 if r.focus_node in nodes or r.severity == "Violation"])
+
     def summary(self) -> dict[str, int]:
         """Counts per severity."""
         return {s.lower() + "s": self.count(s) for s in SEVERITIES}
