@@ -84,6 +84,6 @@ def test_large_results_stream_before_they_are_complete(live_url):
                     break
             first_half_mb = time.monotonic() - started
     assert received > 512 * 1024
-    assert first_half_mb < 1.5
+    assert first_half_mb < 5  # the whole result would take minutes
     with httpx.Client(timeout=30) as c:  # the server is still fine afterwards
         assert c.get(f"{live_url}/sparql", params={"query": LIGHT}).json()["boolean"] is True

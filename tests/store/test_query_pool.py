@@ -230,8 +230,10 @@ def test_runaway_query_is_killed_at_the_deadline_while_others_run(healthy_pool, 
     thread.join()
     assert outcome["error"].code == "query_timeout"
     assert "1 s" in outcome["error"].message and "stopped" in outcome["error"].message
-    assert outcome["seconds"] < 1.5
-    assert len(light_times) >= 5 and max(light_times) < 0.5
+    # bounds are loose for a loaded 2-core CI machine; an unstopped runaway would take minutes
+    assert outcome["seconds"] < 3.0
+    assert len(light_times) >= 5 and sorted(light_times)[len(light_times) // 2] < 0.5
+    assert max(light_times) < 2.0
     killed = before - set(healthy_pool.worker_pids())
     assert len(killed) == 1
     assert gone(killed.pop())
@@ -248,7 +250,7 @@ def test_waiting_for_a_worker_counts_against_the_time_limit(healthy_pool):
     started = time.monotonic()
     with pytest.raises(QueryTimeout, match="could not start"):
         healthy_pool.execute(LIGHT, timeout=0.5)
-    assert time.monotonic() - started < 0.8
+    assert time.monotonic() - started < 2.0
     for thread in threads:
         thread.join()
 
@@ -259,7 +261,7 @@ def test_deadline_while_streaming_kills_the_worker(healthy_pool):
     with pytest.raises(QueryTimeout):
         for _ in stream:
             time.sleep(0.1)  # a slow client
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3.0
     assert wait_for(lambda: gone(stream.pid), 2)
 
 
@@ -279,13 +281,13 @@ def test_first_chunk_arrives_before_the_whole_result(healthy_pool):
     pids = set(healthy_pool.worker_pids())
     started = time.monotonic()
     stream = healthy_pool.execute("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", timeout=20)  # ~600 MB
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 2.5
     chunks = [next(stream) for _ in range(5)]
     assert chunks[0].startswith(b'{"head":{"vars":["a", "b", "c", "d", "e", "f"]}')
     assert all(len(c) >= 60000 for c in chunks)
     started = time.monotonic()
     stream.close()
-    assert time.monotonic() - started < 0.6
+    assert time.monotonic() - started < 2.0
     assert set(healthy_pool.worker_pids()) == pids  # the worker stopped and came back, unharmed
     assert healthy_pool.execute(LIGHT).read().endswith(b"true}")
 

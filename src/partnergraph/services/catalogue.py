@@ -36,6 +36,8 @@ PARAM_KEYS = {"type", "required", "list", "description", "example", "default", "
 TYPE_KEYS = {"iri": {"iri_prefix"}, "date": {"partial"}, "integer": {"min", "max"},
              "string": {"max_length"}, "enum": {"values"}, "boolean": set()}
 DEFAULT_MAX_ITEMS = 100
+# Request parameters the HTTP API and CLI use for themselves (paging, output format).
+RESERVED_NAMES = frozenset({"limit", "offset", "format"})
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,8 @@ class CannedQuery:
         if not given:
             if spec.required:
                 example = f", e.g. {', '.join(_as_strings(spec.example))}" if spec.example is not None else ""
-                raise InvalidParameter(spec.name, f"required but not given; expected {spec.expected()}{example}")
+                raise InvalidParameter(
+                    spec.name, f"required but not given; expected {spec.expected()}{example}")
             return []
         if not spec.list and len(given) > 1:
             raise InvalidParameter(spec.name, f"given {len(given)} values; this parameter takes one")
@@ -261,6 +264,8 @@ def _param(name: str, options: object, where: str) -> tuple[ParamSpec, int | Non
 
     if not PARAM_NAME.match(name):
         raise bad("names start with a letter and hold letters, digits and '_' (a SPARQL variable name)")
+    if name in RESERVED_NAMES:
+        raise bad(f"the name is reserved for paging and output ({', '.join(sorted(RESERVED_NAMES))})")
     if not isinstance(options, dict):
         raise bad("expected a mapping such as {type: iri, required: true, example: SLV}")
     unknown = sorted(set(map(str, options)) - PARAM_KEYS)

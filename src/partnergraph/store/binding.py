@@ -31,7 +31,8 @@ TYPES = ("iri", "string", "date", "integer", "boolean", "enum")
 _IRI = re.compile(r"https?://[^\x00-\x20<>\"{}|^`\\\x7f]+\Z")
 _IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|^`\\\x7f]")
 # A short id appended to a declared prefix: slug segments, optionally one fragment ("agreement/x#end").
-_SHORT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*(?:/[A-Za-z0-9][A-Za-z0-9._~-]*)*(?:#[A-Za-z0-9._~-]+)?\Z")
+_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._~-]*"
+_SHORT_ID = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*(?:#[A-Za-z0-9._~-]+)?\Z")
 _LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*\Z")
 _INTEGER = re.compile(r"[+-]?[0-9]+\Z")
 _DATE = re.compile(r"(-?[0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
