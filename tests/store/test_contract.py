@@ -291,3 +291,50 @@ def test_blank_nodes_survive_a_replace(store):
     store.replace_graph(G1, data)
     assert canonical(contents(store, G1)) == canonical(data)
     assert store.graphs() == {G1: 4}
+
+
+# --- atomic changes of several graphs (GraphChange) ------------------------------------------------------
+
+def test_a_change_sets_graphs_and_adds_to_others_in_one_step(loaded):
+    from partnergraph.store.graph_change import GraphChange
+
+    change = GraphChange()
+    change.set_graph(G1, [triple("dave", "knows", "erin")])
+    change.set_graph(G2, [])
+    change.add(G3, [triple("erin", "name", ox.Literal("Erin"))])
+    loaded.apply(change)
+    assert contents(loaded, G1) == {ox.Quad(iri("dave"), iri("knows"), iri("erin"), ox.NamedNode(G1))}
+    assert G2 not in loaded.graphs()
+    assert loaded.graphs()[G3] == 1
+    loaded.apply(GraphChange(additions={G3: [triple("erin", "age", typed("30", "integer"))]}))
+    assert loaded.graphs()[G3] == 2
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_values_in_a_change_never_become_update_syntax(store, text):
+    from partnergraph.store.graph_change import GraphChange
+
+    store.replace_graph(G2, DATA_2)
+    data = [triple("s", "says", ox.Literal(text)), triple("s", "says", ox.Literal(text, language="en"))]
+    store.apply(GraphChange(contents={G1: data}))
+    assert contents(store, G1) == {ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(G1)) for t in data}
+    assert store.graphs() == {G1: 2, G2: len(DATA_2)}
+
+
+def test_a_change_keeps_blank_node_structure(store):
+    from partnergraph.store.graph_change import GraphChange
+
+    a, b = ox.BlankNode("a"), ox.BlankNode("b")
+    data = [ox.Triple(iri("alice"), iri("address"), a), ox.Triple(a, iri("next"), b),
+            ox.Triple(b, iri("street"), ox.Literal("Side"))]
+    store.apply(GraphChange(contents={G1: data}))
+    assert canonical(contents(store, G1)) == canonical(data)
+
+
+def test_a_change_that_cannot_be_written_changes_nothing(loaded):
+    from partnergraph.store.graph_change import GraphChange
+
+    before = contents(loaded)
+    with pytest.raises(StoreError):
+        loaded.apply(GraphChange(contents={G1: [], STAGING_PREFIX + "x": [triple("a", "b", "c")]}))
+    assert contents(loaded) == before

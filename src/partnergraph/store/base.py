@@ -6,7 +6,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
+
+if TYPE_CHECKING:
+    from partnergraph.store.graph_change import GraphChange
 
 Term = NamedNode | BlankNode | Literal
 STAGING_PREFIX = "https://w3id.org/partnergraph/graph/staging/"
@@ -60,6 +65,10 @@ class GraphStore(ABC):
     @abstractmethod
     def replace_graph(self, graph: str, triples: Iterable[Triple]) -> int:
         """Atomically replace the content of named graph `graph`; returns the triple count."""
+
+    @abstractmethod
+    def apply(self, change: GraphChange) -> None:
+        """Apply a change to several graphs atomically: all of it lands, or nothing does."""
 
     @abstractmethod
     def drop_graph(self, graph: str) -> None:

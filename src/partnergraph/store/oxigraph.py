@@ -43,6 +43,7 @@ from partnergraph.store.base import (
     SelectResult,
     Term,
 )
+from partnergraph.store.graph_change import GraphChange
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +217,20 @@ class OxigraphStore(GraphStore):
         """Move the staging graph's triples into `target`, replacing its content, in one update."""
         self._store().update(f"DROP SILENT GRAPH {target} ; CREATE SILENT GRAPH {target} ; "
                              f"ADD SILENT GRAPH {staging} TO {target} ; DROP SILENT GRAPH {staging}")
+
+    def apply(self, change: GraphChange) -> None:
+        """Run the change as one SPARQL update: one transaction, so all of it lands or nothing does."""
+        if change.is_empty:
+            return
+        text = change.to_update()
+        with self._write_lock:
+            try:
+                self._store().update(text)
+            except SyntaxError as exc:  # the terms are pyoxigraph's own: this would be a bug here
+                raise StoreError(f"the change could not be written as an update: {exc}") from exc
+            except (OSError, RuntimeError, ValueError) as exc:
+                raise StoreError(f"writing the change failed: {exc}") from exc
+        log.debug("applied a change to %d graph(s)", len(change.contents) + len(change.additions))
 
     def drop_graph(self, graph: str) -> None:
         """Remove a named graph (no error if absent)."""

@@ -63,6 +63,7 @@ from partnergraph.store.base import (
     Term,
 )
 from partnergraph.store.binding import term_to_sparql
+from partnergraph.store.graph_change import GraphChange
 from partnergraph.store.query_values import bind_values
 from partnergraph.store.sparql_lexer import query_form
 
@@ -90,7 +91,7 @@ class RemoteStore(GraphStore):
                  timeout: float = 60.0, union_default_graph: bool = False,
                  graph_list_ttl: float = 5.0, transport: httpx.BaseTransport | None = None) -> None:
         self.query_url = query_url
-        self.update_url = update_url  # not needed by the contract; kept for callers and messages
+        self.update_url = update_url  # `apply` posts its changes here
         self.graph_store_url = graph_store_url
         self.timeout = timeout
         self.union_default_graph = union_default_graph
@@ -229,6 +230,19 @@ class RemoteStore(GraphStore):
         self._check(response, f"replacing graph <{graph}>")
         log.debug("replaced remote graph %s: %d triples", graph, count)
         return count
+
+    def apply(self, change: GraphChange) -> None:
+        """POST the change as one SPARQL update request (atomic on servers that run an update as one
+        transaction, as Oxigraph does)."""
+        if change.is_empty:
+            return
+        body = change.to_update().encode("utf-8")
+        try:
+            response = self._send("POST", self.update_url, content=body,
+                                  headers={"Content-Type": "application/sparql-update"})
+        finally:
+            self._written()
+        self._check(response, "a change of several graphs (SPARQL update)")
 
     def drop_graph(self, graph: str) -> None:
         """DELETE the graph from the Graph Store (a 404 means it was already absent)."""

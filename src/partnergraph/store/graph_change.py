@@ -1,0 +1,71 @@
+"""Atomic changes to several named graphs at once, written as one SPARQL 1.1 Update request.
+
+A `GraphChange` sets some graphs to new contents (dropping whatever they held) and adds triples to
+others. Both backends run it as ONE update request, which Oxigraph executes in one transaction (and
+RocksDB commits with one write batch): either every graph changes or none does, also when the process is
+killed half-way. Terms are written in N-Triples syntax by pyoxigraph, which escapes every special
+character, so no value ever becomes update syntax. Blank nodes keep their labels within the request:
+a blank node shared by two triples of the change stays one node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from partnergraph.errors import StoreError
+from partnergraph.store.base import STAGING_PREFIX
+
+
+def _graph_iri(graph: str) -> ox.NamedNode:
+    try:
+        node = ox.NamedNode(graph)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"not a valid graph IRI: {graph!r} ({exc})") from exc
+    if graph.startswith(STAGING_PREFIX):
+        raise StoreError(f"graph names under {STAGING_PREFIX} are reserved: {graph}")
+    return node
+
+
+@dataclass
+class GraphChange:
+    """New contents for some named graphs (an empty list drops the graph) and triples added to others."""
+
+    contents: dict[str, list[ox.Triple]] = field(default_factory=dict)
+    additions: dict[str, list[ox.Triple]] = field(default_factory=dict)
+
+    def set_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
+        """Replace the content of `graph` with `triples` (none: the graph is dropped)."""
+        self.contents[graph] = list(triples)
+
+    def add(self, graph: str, triples: Iterable[ox.Triple]) -> None:
+        """Add `triples` to `graph`, keeping what it holds."""
+        self.additions.setdefault(graph, []).extend(triples)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the change does nothing."""
+        return not self.contents and not any(self.additions.values())
+
+    def update_parts(self) -> Iterator[str]:
+        """The text of the update request, in pieces (join them; no piece holds a partial term)."""
+        for graph in self.contents:
+            yield f"DROP SILENT GRAPH {_graph_iri(graph)} ;\n"
+        blocks = [(graph, triples) for graph, triples in self.contents.items() if triples]
+        blocks += [(graph, triples) for graph, triples in self.additions.items() if triples]
+        if not blocks:
+            yield "CLEAR SILENT GRAPH <urn:partnergraph:nothing>\n"  # an update needs one operation
+            return
+        yield "INSERT DATA {\n"
+        for graph, triples in blocks:
+            yield f"GRAPH {_graph_iri(graph)} {{\n"
+            for t in triples:
+                yield f"{t.subject} {t.predicate} {t.object} .\n"
+            yield "}\n"
+        yield "}\n"
+
+    def to_update(self) -> str:
+        """The whole update request as one string."""
+        return "".join(self.update_parts())
