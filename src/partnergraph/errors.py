@@ -170,3 +170,45 @@ class ServiceNotAllowed(PartnergraphError):
                  details: list | None = None) -> None:
         super().__init__(message, details=details)
         self.endpoint = endpoint
+
+
+class AuthenticationRequired(PartnergraphError):
+    """A write came without a valid bearer token (missing, malformed, unknown or revoked)."""
+
+    code = "authentication_required"
+
+
+class PermissionDenied(PartnergraphError):
+    """The token is valid but its role does not allow this action."""
+
+    code = "permission_denied"
+
+
+class TokenError(PartnergraphError):
+    """The token file cannot be read or written, or a token command was given bad arguments."""
+
+    code = "token_error"
+
+
+class BatchNotFound(PartnergraphError):
+    """No batch has this id."""
+
+    code = "batch_not_found"
+
+
+class BatchConflict(PartnergraphError):
+    """The batch cannot be reverted or replaced in the state the store is in (e.g. a later batch built on it)."""
+
+    code = "batch_conflict"
+
+
+class InvalidBatch(PartnergraphError):
+    """A write request is malformed: no source, a source or graph that is not an absolute IRI, a reserved graph."""
+
+    code = "invalid_batch"
+
+
+class GraphNotFound(PartnergraphError):
+    """No named graph has this IRI (Graph Store Protocol reads and deletes)."""
+
+    code = "graph_not_found"

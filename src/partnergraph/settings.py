@@ -59,6 +59,10 @@ class Settings(BaseSettings):
         default=50 * 1024 * 1024, gt=0, description="Largest request body accepted, in bytes (413 beyond).")
     max_query_length: int = Field(
         default=1_000_000, gt=0, description="Largest SPARQL query text accepted, in bytes.")
+    tokens_file: str | None = Field(
+        default=None,
+        description="JSON file of the bearer tokens that may write (default: <store>.tokens.json "
+        "next to an on-disk store; none for ':memory:' and remote stores).")
 
     @property
     def is_remote(self) -> bool:
@@ -69,3 +73,12 @@ class Settings(BaseSettings):
     def is_memory(self) -> bool:
         """True when the store is an in-memory embedded store."""
         return self.store == MEMORY
+
+    def token_file_path(self) -> Path | None:
+        """The token file: `tokens_file`, else `<store>.tokens.json` beside an on-disk store, else None."""
+        if self.tokens_file:
+            return Path(self.tokens_file)
+        if self.is_memory or self.is_remote:
+            return None
+        store = Path(os.path.abspath(self.store))
+        return store.with_name(store.name + ".tokens.json")

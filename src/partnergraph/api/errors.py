@@ -36,9 +36,16 @@ STATUS: dict[str, int] = {
     "MethodNotAllowed": 405,
     "UnsupportedMediaType": 415,
     "BadRequest": 400,
+    "AuthenticationRequired": 401,
+    "PermissionDenied": 403,
+    "TokenError": 500,
+    "BatchNotFound": 404,
+    "BatchConflict": 409,
+    "InvalidBatch": 422,
+    "GraphNotFound": 404,
 }
 
-HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
+HTTP_CODES = {400: "bad_request", 401: "authentication_required", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
               413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_request",
               500: "internal_error"}
 
@@ -80,6 +87,8 @@ def install_error_handlers(app: FastAPI) -> None:
                 exc.code != "query_timeout":
             log.error("error %s on %s %s: %s", exc.code, request.method, request.url.path, exc.message)
         headers = {"Retry-After": "5"} if status == 503 else None
+        if status == 401:
+            headers = {"WWW-Authenticate": 'Bearer realm="partnergraph"'}
         return error_response(status, exc.code, exc.message, _details(exc), headers)
 
     @app.exception_handler(NotAcceptable)
