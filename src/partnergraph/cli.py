@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import re
@@ -466,3 +467,6 @@ def token_revoke(obj: Context, name: str, store: str | None, tokens_file: Path |
         _token_fail(exc)
     click.echo(f"Revoked token {info.name!r} (role {info.role}) in {registry.path}.")
 
+
+# The curation commands (ingest, batches, revert) live in their own module and register on `main`.
+importlib.import_module("partnergraph.cli_curation")

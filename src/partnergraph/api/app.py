@@ -13,7 +13,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from partnergraph import __version__
-from partnergraph.api import canned, sparql
+from partnergraph.api import canned, curation, sparql
 from partnergraph.api.access_log import AccessLogMiddleware
 from partnergraph.api.errors import install_error_handlers
 from partnergraph.resources import bundled_resources
@@ -32,6 +32,7 @@ source documents behind every fact.
 
 * `/sparql`: SPARQL 1.1 Protocol endpoint (any SPARQL client).
 * `/api/queries`: canned, parameterised queries as plain JSON (add `.csv` for CSV).
+* `/api/ingest`, `/api/validate`, `/api/batches`, `/graphs`: validated, recorded writes (bearer token).
 * `/`: the query page.
 
 Errors always have the shape `{"ok": false, "status", "code", "message", "details"}`.
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.canned_queries = runtime.canned_queries
         app.state.store_state = runtime.store_state
         app.state.service_description = runtime.service_description
+        app.state.curation = runtime.curation
+        app.state.tokens = runtime.tokens
         log.info("partnergraph %s serving store %s", __version__, settings.store)
         try:
             yield
@@ -65,12 +68,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                           allow_methods=["GET", "POST", "HEAD", "OPTIONS"], allow_headers=["*"],
+                           allow_methods=["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS"],
+                           allow_headers=["*"],
                            expose_headers=["ETag", "Last-Modified", "Link"])
     app.add_middleware(AccessLogMiddleware)
     canned.add_canned_query_routes(app, catalogue)
     app.include_router(canned.router)
     app.include_router(sparql.router)
+    app.include_router(curation.router)
     app.include_router(web.router)
     _add_docs(app)
     return app

@@ -8,11 +8,14 @@ from typing import Any
 
 from partnergraph.services.canned_queries import CannedQueryService
 from partnergraph.services.catalogue import Catalogue
+from partnergraph.services.curation import CurationService
+from partnergraph.services.incremental_validation import IncrementalValidator
 from partnergraph.services.loading import Loader, default_items, plan_load
 from partnergraph.services.service_description import service_description_builder
 from partnergraph.services.service_policy import ServicePolicy
 from partnergraph.services.sparql_endpoint import SparqlEndpoint
 from partnergraph.services.store_state import StoreState
+from partnergraph.services.tokens import TokenRegistry
 from partnergraph.services.validation import ShapesBundle, ValidationService, Validator
 from partnergraph.settings import Settings
 from partnergraph.store import open_store
@@ -38,6 +41,8 @@ class Runtime:
     canned_queries: CannedQueryService
     store_state: StoreState | None
     service_description: Any
+    curation: CurationService
+    tokens: TokenRegistry | None
     closers: list = field(default_factory=list)
 
     @classmethod
@@ -46,8 +51,9 @@ class Runtime:
         store = open_store(settings)
         closers = [store.close]
         try:
+            bundle = ShapesBundle.from_resources()
             if settings.load_if_empty and store.is_empty():
-                validation = ValidationService(store, Validator(ShapesBundle.from_resources()))
+                validation = ValidationService(store, Validator(bundle))
                 outcome = Loader(store, validation).load(plan_load(default_items()))
                 log.info("loaded the bundled ontology and data: %d graphs, %d triples",
                          len(outcome.graphs), sum(outcome.graphs.values()))
@@ -66,11 +72,15 @@ class Runtime:
                                         default_limit=DEFAULT_PAGE, max_limit=MAX_PAGE)
             description = service_description_builder(store, "partnergraph SPARQL endpoint",
                                                        federation=bool(settings.service_allowlist))
+            curation = CurationService(store, IncrementalValidator(bundle),
+                                       after_write=_after_write(executor, state))
+            token_file = settings.token_file_path()
+            tokens = TokenRegistry(token_file) if token_file is not None else None
         except BaseException:
             for close in closers:
                 close()
             raise
-        return cls(settings, store, executor, endpoint, canned, state, description, closers)
+        return cls(settings, store, executor, endpoint, canned, state, description, curation, tokens, closers)
 
     def close(self) -> None:
         """Stop the executor and close the store."""
@@ -79,3 +89,15 @@ class Runtime:
                 close()
             except Exception:  # closing must go on; the error is logged
                 log.exception("error while closing")
+
+
+def _after_write(executor: Any, state: StoreState | None):
+    """What a write must be followed by: a new snapshot for the query workers, a new ETag generation."""
+
+    def written() -> None:
+        if isinstance(executor, QueryPool):
+            executor.publish_snapshot()
+        if state is not None:
+            state.written()
+
+    return written
