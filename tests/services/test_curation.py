@@ -135,3 +135,32 @@ def test_a_source_the_store_does_not_describe_gets_a_note(service):
     assert outcome.report.conforms
     assert outcome.notes and "pg:SourceDocument" in outcome.notes[0]
     assert service.validate(WriteRequest(person("noted"), [SOURCE])).notes == []
+
+
+# --- the same path on the remote backend (a real `oxigraph serve`) -------------------------------------------
+
+@pytest.fixture(scope="module")
+def remote_service(bundle, tmp_path_factory):
+    from partnergraph.settings import Settings
+    from partnergraph.store.remote import RemoteStore
+    from tests.store.conftest import oxigraph_server
+
+    with oxigraph_server(tmp_path_factory.mktemp("curation-remote")) as url:
+        store = RemoteStore.from_settings(Settings(store=url))
+        for graph, triples in plan_load(default_items()).graphs.items():
+            store.replace_graph(graph, triples)
+        yield CurationService(store, IncrementalValidator(bundle))
+        store.close()
+
+
+def test_writes_validation_and_reverts_work_on_a_remote_store(remote_service, bundle):
+    service = remote_service
+    outcome = service.write(WriteRequest(person("remote-a"), [SOURCE], "remote"), ALICE)
+    assert service.store.graphs()[outcome.graph] == 4
+    assert not outcome.check.full
+    with pytest.raises(ValidationFailed):
+        service.write(WriteRequest(signature_by("nobody-known"), [SOURCE]), ALICE)
+    assert [r.id for r in service.batches()] == [outcome.record.id]
+    service.revert(outcome.record.id, ALICE)
+    assert outcome.graph not in service.store.graphs()
+    assert full_report(service, bundle).conforms
