@@ -11,7 +11,6 @@ import getpass
 import json
 import re
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -19,7 +18,7 @@ from rich.table import Table
 
 from partnergraph.cli import EXIT_INVALID, Context, _fail, err, main, out, print_report
 from partnergraph.errors import PartnergraphError, ValidationFailed
-from partnergraph.services.curation import CurationService, WriteRequest
+from partnergraph.services.curation import CurationService, WriteRequest, parse_time
 from partnergraph.services.incremental_validation import IncrementalValidator
 from partnergraph.services.tokens import NAME_PATTERN, Principal
 from partnergraph.services.validation import ShapesBundle
@@ -35,16 +34,6 @@ def _curator(name: str | None) -> Principal:
 
 def _service(store) -> CurationService:
     return CurationService(store, IncrementalValidator(ShapesBundle.from_resources()))
-
-
-def _when(text: str | None, name: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise click.BadParameter(f"{text!r} is not an ISO 8601 date or date-time", param_hint=name) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @main.command()
@@ -114,7 +103,8 @@ def batches(obj: Context, curator: str | None, source: str | None, graph: str | 
     try:
         with obj.store(create=False) as store:
             records = _service(store).batches(curator=curator, source=source, graph=graph,
-                                              since=_when(since, "--since"), until=_when(until, "--until"))
+                                              since=parse_time(since, "--since"),
+                                              until=parse_time(until, "--until"))
     except PartnergraphError as exc:
         _fail(exc)
     if fmt == "json":

@@ -8,7 +8,6 @@ node is described, for Turtle, TriG and N-Triples bodies) or Turtle on `Accept: 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -29,7 +28,7 @@ from partnergraph.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from partnergraph.services.curation import CurationService, WriteOutcome, WriteRequest
+from partnergraph.services.curation import CurationService, WriteOutcome, WriteRequest, parse_time
 from partnergraph.services.source_lines import node_lines
 from partnergraph.services.tokens import Principal
 from partnergraph.services.validation_report import ValidationReport
@@ -171,16 +170,6 @@ async def validate(request: Request, service: CurationDep, body: BodyDep, source
 
 # --- /api/batches --------------------------------------------------------------------------------------------
 
-def _when(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidBatch(f"{name}: {value!r} is not an ISO 8601 date or date-time") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 @router.get("/api/batches", summary="List batches",
             description="Batch records, oldest first, filtered by curator (token name), source document, graph "
             "and time written (`since`/`until`, ISO 8601; UTC when no offset is given). Paged with "
@@ -194,8 +183,8 @@ def list_batches(request: Request, service: CurationDep,
                  limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                  offset: Annotated[int, Query(ge=0)] = 0) -> dict:
     """The batch list."""
-    records = service.batches(curator=curator, source=source, graph=graph, since=_when(since, "since"),
-                              until=_when(until, "until"))
+    records = service.batches(curator=curator, source=source, graph=graph, since=parse_time(since, "since"),
+                              until=parse_time(until, "until"))
     page = records[offset:offset + limit]
     next_url = None
     if offset + limit < len(records):

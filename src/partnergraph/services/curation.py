@@ -137,6 +137,17 @@ def check_iri(text: str, what: str) -> str:
     return node.value
 
 
+def parse_time(text: str | None, name: str) -> datetime | None:
+    """An ISO 8601 date or date-time filter value (UTC when it has no offset); InvalidBatch naming `name`."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidBatch(f"{name}: {text!r} is not an ISO 8601 date or date-time") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 class CurationService:
     """Validated, recorded, revertible writes to a store."""
 
