@@ -1,4 +1,5 @@
-"""`/` and `/static/`: the SPARQL query page (YASGUI) and the files it loads, all served by this app.
+"""`/`, `/curate` and `/static/`: the SPARQL query page (YASGUI), the curator page and the files they load,
+all served by this app.
 
 Include with `app.include_router(partnergraph.web.routes.router)`; nothing else needs mounting.
 The page reads the canned queries from `app.state.catalogue` (the `Catalogue` built in the lifespan).
@@ -32,8 +33,10 @@ log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 TEMPLATE_PATH = WEB_DIR / "templates" / "index.html"
+CURATE_TEMPLATE_PATH = WEB_DIR / "templates" / "curate.html"
 
 PAGE_TITLE = "partnergraph — SPARQL"
+CURATE_TITLE = "partnergraph — curate"
 
 #: Prefixes declared in the editor's default query, in this order.
 PAGE_PREFIXES = ("pg", "pgid", "pgc", "pgg", "org", "time", "prov", "skos", "dct", "foaf",
@@ -194,6 +197,7 @@ def render_page(request: Request) -> str:
         "static": f"{base}/static",
         "docs_url": f"{base}{docs_url}",
         "queries_url": f"{base}/api/queries",
+        "curate_url": f"{base}/curate",
         "endpoint": f"{base}/sparql",
         "canned_status": message or f"{len(entries)} canned queries. Open one in a new editor tab, "
                                     "or follow its link to run it through the JSON API.",
@@ -204,6 +208,38 @@ def render_page(request: Request) -> str:
                                page_data=_script_json(data))
 
 
+@cache
+def _curate_template() -> Template:
+    return Template(CURATE_TEMPLATE_PATH.read_text(encoding="utf-8"))
+
+
+def render_curate_page(request: Request) -> str:
+    """The curator page's HTML for this request (URLs relative to the app's root path)."""
+    base = request.scope.get("root_path", "").rstrip("/")
+    docs_url = getattr(request.app, "docs_url", None) or "/docs"
+    data = {
+        "validate_url": f"{base}/api/validate",
+        "ingest_url": f"{base}/api/ingest",
+        "batches_url": f"{base}/api/batches",
+        "prefixes": dict(PREFIXES),
+    }
+    values = {
+        "title": CURATE_TITLE,
+        "static": f"{base}/static",
+        "query_url": f"{base}/",
+        "docs_url": f"{base}{docs_url}",
+        "batches_url": f"{base}/api/batches",
+    }
+    escaped = {k: html.escape(v) for k, v in values.items()}
+    return _curate_template().substitute(escaped, page_data=_script_json(data))
+
+
+@router.get("/curate", response_class=HTMLResponse, name="curate_page")
+def curate_page(request: Request) -> HTMLResponse:
+    """The curator page: paste or upload RDF, validate it (dry run) or submit it with a token."""
+    return HTMLResponse(render_curate_page(request))
+
+
 @router.get("/", response_class=HTMLResponse, name="query_page")
 def query_page(request: Request) -> HTMLResponse:
     """The SPARQL query page: YASGUI on `/sparql`, the default query and the canned queries."""
@@ -212,7 +248,7 @@ def query_page(request: Request) -> HTMLResponse:
 
 @router.api_route("/static/{path:path}", methods=["GET", "HEAD"], name="static")
 async def static_file(path: str, request: Request) -> Response:
-    """A file under `web/static/` (the vendored YASGUI bundle, app.js, app.css)."""
+    """A file under `web/static/` (the vendored YASGUI bundle, app.js, curate.js, the CSS)."""
     parts = [part for part in path.split("/") if part not in ("", ".")]
     if not parts:
         raise HTTPException(status_code=404)
