@@ -7,6 +7,8 @@ is still seen as a keyword (the engine rejects such a query anyway).
 
 from __future__ import annotations
 
+import functools
+
 import re
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
@@ -83,9 +85,26 @@ def tokenize(text: str) -> Iterator[Token]:
         pos = match.end()
 
 
-def significant_tokens(text: str) -> list[Token]:
-    """The tokens of `text` without whitespace and comments."""
-    return [t for t in tokenize(text) if t.kind not in ("WS", "COMMENT")]
+_CACHED_TEXT_LENGTH = 16_384  # longer texts are tokenised every time: the cache stays under ~100 MB
+
+
+def significant_tokens(text: str) -> tuple[Token, ...]:
+    """The tokens of `text` without whitespace and comments.
+
+    Cached for texts up to _CACHED_TEXT_LENGTH characters: a request asks several questions of the same
+    text (its form, its LIMIT, where to add one...), and tokenising in Python is the main cost of each
+    (measured: 5 passes, ~2.5 ms, per canned-query call).
+    """
+    if len(text) <= _CACHED_TEXT_LENGTH:
+        return _cached_tokens(text)
+    return _tokens(text)
+
+
+def _tokens(text: str) -> tuple[Token, ...]:
+    return tuple(t for t in tokenize(text) if t.kind not in ("WS", "COMMENT"))
+
+
+_cached_tokens = functools.lru_cache(maxsize=128)(_tokens)
 
 
 def position(text: str, offset: int) -> tuple[int, int]:
