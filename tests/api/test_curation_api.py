@@ -142,6 +142,9 @@ def test_the_report_comes_as_shacl_turtle_on_request(client, server):
 @pytest.mark.parametrize("case, status, code", [
     ("no source", 422, "invalid_batch"),
     ("relative source", 422, "invalid_batch"),
+    ("relative graph", 422, "invalid_batch"),
+    ("two graphs in TriG", 422, "invalid_batch"),
+    ("remote JSON-LD context", 400, "rdf_syntax_error"),
     ("syntax error", 400, "rdf_syntax_error"),
     ("no content type", 415, "unsupported_media_type"),
     ("entity expansion", 400, "rdf_syntax_error"),
@@ -160,6 +163,15 @@ def test_bad_writes_get_a_clear_error_and_change_nothing(client, server, case, s
         params = {}
     elif case == "relative source":
         params = {"source": "not an iri"}
+    elif case == "relative graph":
+        params["graph"] = "people"
+    elif case == "two graphs in TriG":
+        headers["Content-Type"] = "application/trig"
+        body = b"<http://example.org/g1> { <http://example.org/s> <http://example.org/p> 1 } " \
+               b"<http://example.org/g2> { <http://example.org/s> <http://example.org/p> 2 }"
+    elif case == "remote JSON-LD context":
+        headers["Content-Type"] = "application/ld+json"
+        body = b'{"@context": "https://schema.org/", "@id": "https://example.org/x", "name": "x"}'
     elif case == "syntax error":
         body = PREFIXES.encode() + b"\npgid:x a pg:Agreement ;\n  pg:hasParty .\n"
     elif case == "no content type":

@@ -28,7 +28,7 @@ from partnergraph.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from partnergraph.services.curation import CurationService, WriteOutcome, WriteRequest, parse_time
+from partnergraph.services.curation import CurationService, WriteOutcome, WriteRequest, check_iri, parse_time
 from partnergraph.services.source_lines import node_lines
 from partnergraph.services.tokens import Principal
 from partnergraph.services.validation_report import ValidationReport
@@ -77,6 +77,8 @@ def _format_of(request: Request) -> str:
 
 def _triples(body: bytes, fmt: str, graph: str | None) -> tuple[list[ox.Triple], str | None]:
     """The body's triples and the graph it names (a TriG/N-Quads/JSON-LD body may name exactly one)."""
+    if graph is not None:
+        graph = check_iri(graph, "graph")
     statements = parse_rdf(body, fmt, base_iri=graph, source="request body")
     named = {s.graph_name.value for s in statements if isinstance(s, ox.Quad)}
     if len(named) > 1:
@@ -238,7 +240,7 @@ def _graph_iri(graph: str | None, default: str | None, writing: bool) -> str:
     if graph is None:
         if default is not None or writing:
             raise BadRequest("partnergraph keeps every triple in a named graph: name one with ?graph=IRI")
-        raise BadRequest("name the graph with ?graph=IRI (or use GET /graphs?default for nothing)")
+        raise BadRequest("name the graph with ?graph=IRI")
     return graph
 
 
