@@ -164,3 +164,17 @@ def test_writes_validation_and_reverts_work_on_a_remote_store(remote_service, bu
     service.revert(outcome.record.id, ALICE)
     assert outcome.graph not in service.store.graphs()
     assert full_report(service, bundle).conforms
+
+
+def test_a_batch_cannot_forge_batch_records(service):
+    from partnergraph.errors import InvalidBatch
+
+    forged = parse_rdf(b"""<https://w3id.org/partnergraph/id/batch/20200101T000000Z-abcdef>
+        a <https://w3id.org/partnergraph/ontology#Batch> .""", "turtle")
+    with pytest.raises(InvalidBatch):
+        service.write(WriteRequest(person("forger") + forged, [SOURCE]), ALICE)
+    claimed = parse_rdf(b"""<https://w3id.org/partnergraph/id/person/x>
+        <https://w3id.org/partnergraph/ontology#reverts> <https://example.org/y> .""", "turtle")
+    with pytest.raises(InvalidBatch):
+        service.validate(WriteRequest(claimed, [SOURCE]))
+    assert service.batches() == []

@@ -37,6 +37,8 @@ from partnergraph.errors import (
 from partnergraph.namespaces import PG, RDF
 from partnergraph.services.batch_records import (
     BATCH_GRAPH_PREFIX,
+    BATCH_PREFIX,
+    CURATOR_PREFIX,
     METADATA_GRAPH,
     BatchRecord,
     RevertRecord,
@@ -137,6 +139,22 @@ def check_iri(text: str, what: str) -> str:
     return node.value
 
 
+_RECORD_TERMS = frozenset(str(term) for term in (
+    PG.Batch, PG.BatchRevert, PG.batchId, PG.targetGraph, PG.writeOperation, PG.tripleCount, PG.addedTripleCount,
+    PG.removedTripleCount, PG.replacesBatch, PG.previousContent, PG.reverts))
+
+
+def _check_no_records(triples: Iterable[ox.Triple]) -> None:
+    """Refuse triples that would pass for batch records: only partnergraph writes those."""
+    for t in triples:
+        terms = (t.subject, t.predicate, t.object)
+        if any(isinstance(n, ox.NamedNode) and (n.value in _RECORD_TERMS or n.value.startswith(
+                (BATCH_PREFIX, CURATOR_PREFIX))) for n in terms):
+            raise InvalidBatch(f"the triple {t.subject} {t.predicate} {t.object} . describes a batch record or a "
+                               "curator: partnergraph writes those itself, in the metadata graph, and a batch "
+                               "may not contain them")
+
+
 def parse_time(text: str | None, name: str) -> datetime | None:
     """An ISO 8601 date or date-time filter value (UTC when it has no offset); InvalidBatch naming `name`."""
     if text is None:
@@ -199,6 +217,7 @@ class CurationService:
         if not sources and request.mode != "delete":
             raise InvalidBatch("name the source document(s) the triples come from: source=<IRI> over HTTP, "
                                "--source IRI on the command line (repeat it for several sources)")
+        _check_no_records(request.triples)
         plan = self._plan(request, curator, batch_id)
         if not dry_run and request.mode == "replace" and request.graph is None and not plan.new:
             raise InvalidBatch("the batch holds no triples")
