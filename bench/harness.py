@@ -186,6 +186,19 @@ def write_result(name: str, text: str) -> Path:
     return path
 
 
+def publish(text: str, out: Path) -> Path:
+    """Write a results table to `out` (through write_result when it is in RESULTS_DIR), print it, log it."""
+    if out.parent == RESULTS_DIR:
+        path = write_result(out.name, text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        path = out
+    print(text)
+    log(f"written {path}")
+    return path
+
+
 def log(message: str) -> None:
     """Progress on stderr, with a timestamp."""
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)

@@ -203,14 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                             f"{outcome.result['validate_s']:.1f} s")
             full[(size, batch_size)] = {"runs": runs}
     text = render(sizes, batch_sizes, incremental, full, info, args)
-    if args.out.parent == harness.RESULTS_DIR:
-        path = harness.write_result(args.out.name, text)
-    else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
-        path = args.out
-    print(text)
-    harness.log(f"written {path}")
+    harness.publish(text, args.out)
     return 0
 
 

@@ -360,14 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     harness.save_raw(RAW, raw)
     shown = argparse.Namespace(**{**vars(args), **raw.get(ARGS, {})})  # the arguments the rows were run with
     text = render(raw, raw.get(MACHINE, info), shown)
-    if args.out.parent == harness.RESULTS_DIR:
-        path = harness.write_result(args.out.name, text)
-    else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
-        path = args.out
-    print(text)
-    harness.log(f"written {path}")
+    harness.publish(text, args.out)
     return 0
 
 

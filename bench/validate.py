@@ -278,14 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     all_sizes = sorted({size for size, _ in series})
     all_engines = [e for e in ENGINES if any(e == k[1] for k in series)]
     text = render(series, all_sizes, all_engines, pyshacl_max, args, info, raw)
-    if args.out.parent == harness.RESULTS_DIR:
-        path = harness.write_result(args.out.name, text)
-    else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
-        path = args.out
-    print(text)
-    harness.log(f"written {path}")
+    harness.publish(text, args.out)
     return 0
 
 
