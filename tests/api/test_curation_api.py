@@ -11,17 +11,9 @@ from fastapi.testclient import TestClient
 from partnergraph.api.app import create_app
 from partnergraph.services.tokens import TokenRegistry
 from partnergraph.settings import Settings
+from tests.curation_samples import PGID, PREFIXES, SOURCE
 
 PG = "https://w3id.org/partnergraph/ontology#"
-PGID = "https://w3id.org/partnergraph/id/"
-SOURCE = PGID + "source/dhs-2019-09-20-joint-statement-el-salvador"
-PREFIXES = """@prefix pg: <https://w3id.org/partnergraph/ontology#> .
-@prefix pgid: <https://w3id.org/partnergraph/id/> .
-@prefix prov: <http://www.w3.org/ns/prov#> .
-@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix foaf: <http://xmlns.com/foaf/0.1/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-"""
 PERSON = PREFIXES + """
 pgid:person\\/test-curated-person a foaf:Person ;
     foaf:name "Test Curated Person" ;

@@ -16,15 +16,8 @@ from partnergraph.services.tokens import Principal
 from partnergraph.services.validation import ShapesBundle, ValidationService, Validator
 from partnergraph.store.oxigraph import OxigraphStore
 from partnergraph.store.rdf_io import parse_rdf
+from tests.curation_samples import PREFIXES, SOURCE
 
-SOURCE = "https://w3id.org/partnergraph/id/source/dhs-2019-09-20-joint-statement-el-salvador"
-PREFIXES = """@prefix pg: <https://w3id.org/partnergraph/ontology#> .
-@prefix pgid: <https://w3id.org/partnergraph/id/> .
-@prefix prov: <http://www.w3.org/ns/prov#> .
-@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix foaf: <http://xmlns.com/foaf/0.1/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-"""
 ALICE, BOB, ADMIN = Principal("alice", "curator"), Principal("bob", "curator"), Principal("root", "admin")
 
 

@@ -15,18 +15,10 @@ from fastapi import FastAPI
 from starlette.requests import Request
 
 from partnergraph.web.routes import CURATE_TITLE, render_curate_page
+from tests.curation_samples import PGID, PREFIXES, SOURCE
 
 TIMEOUT_MS = 60_000
 SCREENSHOT = "/tmp/partnergraph-curate-page.png"
-PGID = "https://w3id.org/partnergraph/id/"
-SOURCE = PGID + "source/dhs-2019-09-20-joint-statement-el-salvador"
-PREFIXES = """@prefix pg: <https://w3id.org/partnergraph/ontology#> .
-@prefix pgid: <https://w3id.org/partnergraph/id/> .
-@prefix prov: <http://www.w3.org/ns/prov#> .
-@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix foaf: <http://xmlns.com/foaf/0.1/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-"""
 # The signature is described from line 8 on; it names an agreement the store does not have.
 UNKNOWN_AGREEMENT = PREFIXES + """
 pgid:signature\\/us-slv-aca-2019-curate-page
