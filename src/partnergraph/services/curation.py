@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 
 import pyoxigraph as ox
@@ -117,12 +118,12 @@ class _Plan:
     previous: list[ox.Triple]
     current: BatchRecord | None
 
-    @property
+    @cached_property
     def added(self) -> list[ox.Triple]:
         old = set(self.previous)
         return [t for t in dict.fromkeys(self.new) if t not in old]
 
-    @property
+    @cached_property
     def removed(self) -> list[ox.Triple]:
         new = set(self.new)
         return [t for t in dict.fromkeys(self.previous) if t not in new]
@@ -239,7 +240,8 @@ class CurationService:
                 raise GraphNotFound(f"there is no graph <{graph}>")
             return _Plan(graph, "delete", [], previous, current)
         if request.mode == "append":
-            new = previous + [t for t in dict.fromkeys(request.triples) if t not in set(previous)]
+            held = set(previous)
+            new = previous + [t for t in dict.fromkeys(request.triples) if t not in held]
             return _Plan(graph, "append" if previous else "create", new, previous, current)
         new = list(dict.fromkeys(request.triples))
         return _Plan(graph, "replace" if previous else "create", new, previous, current)
