@@ -172,6 +172,12 @@ class ServiceNotAllowed(PartnergraphError):
         self.endpoint = endpoint
 
 
+class ServiceCallFailed(PartnergraphError):
+    """A query that calls an allow-listed remote endpoint through SERVICE failed (details are only logged)."""
+
+    code = "service_call_failed"
+
+
 class AuthenticationRequired(PartnergraphError):
     """A write came without a valid bearer token (missing, malformed, unknown or revoked)."""
 

@@ -50,7 +50,17 @@ class Settings(BaseSettings):
         default=2, ge=1, le=64, description="Worker processes that evaluate queries on the embedded store.")
     service_allowlist: list[str] = Field(
         default_factory=list,
-        description="IRI prefixes that SPARQL SERVICE clauses may call; empty refuses every SERVICE.")
+        description="IRI prefixes that SPARQL SERVICE clauses may call; empty refuses every SERVICE "
+        "(and every query that mentions the word).")
+    federation_workers: int = Field(
+        default=1, ge=1, le=16,
+        description="Worker processes, with network access, that run the queries calling allow-listed "
+        "SERVICE endpoints (started only when service_allowlist is not empty).")
+    query_sandbox: bool = Field(
+        default=True,
+        description="Confine the query workers of the embedded store with a seccomp filter so that they "
+        "cannot open network sockets (Linux x86-64/aarch64). Turn off only where seccomp is unavailable; "
+        "SERVICE is then refused by the query check alone.")
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS; empty disables CORS.")
     load_if_empty: bool = Field(

@@ -71,22 +71,48 @@ def test_with_the_policy_no_connection_is_ever_made(listener):
 
 def test_default_policy_refuses_every_service():
     with pytest.raises(ServiceNotAllowed) as caught:
-        ServicePolicy().check("SELECT * { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }")
+        ServicePolicy().check("SELECT * {\n SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }")
     error = caught.value
     assert error.code == "service_not_allowed"
-    assert error.endpoint == "https://query.wikidata.org/sparql"
-    assert "<https://query.wikidata.org/sparql>" in error.message
+    assert "line 2, column 2" in error.message
     assert "PARTNERGRAPH_SERVICE_ALLOWLIST" in error.message
-    assert error.details == [{"endpoint": "https://query.wikidata.org/sparql"}]
+    assert error.details == [{"line": 2, "column": 2}]
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { ?s <http://example.org/service> ?o }",
+    "SELECT * { ?s ?p 'Citizenship and Immigration Services' }",
+    "SELECT * { ?s ?p ?o } # no service here",
+    "SELECT * { ?s ?p '\\u0073ervice' }",
+])
+def test_without_an_allow_list_the_word_is_refused_anywhere(text):
+    with pytest.raises(ServiceNotAllowed, match="CONCAT"):
+        ServicePolicy().check(text)
+
+
+def test_queries_without_the_word_pass_and_run_confined():
+    assert ServicePolicy().check("SELECT * WHERE { ?s ?p ?o }") is False
+    assert ServicePolicy(["https://query.wikidata.org/"]).check("ASK { ?s ?p ?o }") is False
 
 
 def test_allow_listed_prefixes_pass_and_others_do_not():
     policy = ServicePolicy(["https://query.wikidata.org/"])
-    policy.check("SELECT * { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }")
-    policy.check("SELECT * { ?s ?p 'SERVICE <http://evil.example/>' } # SERVICE <http://evil.example/>")
+    assert policy.check("SELECT * { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }") is True
     with pytest.raises(ServiceNotAllowed, match="evil"):
         policy.check("SELECT * { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } "
                      "SERVICE SILENT <http://evil.example/sparql> { ?s ?p ?o } }")
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } ?s ?p 'SERVICE' }",
+    "PREFIX wd: <https://query.wikidata.org/> SELECT * { SERVICE wd:sparql { ?s ?p ?o } }",
+    "SELECT * { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } } # SERVICE <http://evil/>",
+    "PREFIX SILENT: <http://evil.example/> SELECT * { SERVICE SILENT:x { ?s ?p ?o } }",
+    "SELECT * { SERVICE <https://query.wikidata.org/sp\\u0061rql> { ?s ?p ?o } }",
+])
+def test_with_an_allow_list_every_mention_must_be_a_checkable_clause(text):
+    with pytest.raises(ServiceNotAllowed):
+        ServicePolicy(["https://query.wikidata.org/"]).check(text)
 
 
 def test_a_prefix_without_path_does_not_allow_other_hosts():
@@ -103,9 +129,5 @@ def test_variable_endpoints_need_the_wildcard():
     with pytest.raises(ServiceNotAllowed, match=r'\["\*"\]') as caught:
         ServicePolicy(["http://a.example/"]).check(query)
     assert caught.value.endpoint is None
-    ServicePolicy(["*"]).check(query)
-    ServicePolicy(["*"]).check("SELECT * { SERVICE <http://anything.example/> { } }")
-
-
-def test_queries_without_service_pass():
-    ServicePolicy().check("SELECT * WHERE { ?s <http://example.org/service> ?o }")
+    assert ServicePolicy(["*"]).check(query) is True
+    assert ServicePolicy(["*"]).check("SELECT * { ?s ?p 'service' }") is True

@@ -13,7 +13,9 @@ from partnergraph.store.sparql_lexer import (
     insert_values,
     is_update,
     query_form,
-    service_targets,
+    service_clauses,
+    first_service_mention,
+    unescape_codepoints,
     significant_tokens,
 )
 
@@ -108,46 +110,48 @@ def test_queries_mentioning_update_words_are_not_updates(text):
     assert not is_update(text)
 
 
-# --- service_targets ---------------------------------------------------------------------------------
+# --- SERVICE ----------------------------------------------------------------------------------------
 
 
-def test_service_in_strings_comments_and_iris_does_not_count():
-    text = ('SELECT * WHERE {\n'
-            '  ?s ?p "SERVICE <http://evil/>" .   # SERVICE <http://evil2/> { }\n'
-            '  ?s <http://x/SERVICE> """\nSERVICE <http://evil3/> {}\n""" .\n'
-            '  ?s ?p <http://x/#SERVICE> .\n'
-            '}')
-    assert service_targets(text) == []
+def test_every_mention_of_service_is_found_wherever_it_stands():
+    for text in ['SELECT * { ?s ?p "customer SerVice" }', "SELECT * { ?s <http://x/service> ?o }",
+                 "SELECT * {} # a SERVICE in a comment", "PREFIX services: <http://x/> SELECT * {}",
+                 "SELECT * { \\u0053ERVICE <http://x/> {} }", "SELECT * { ?s ?p '\\u0073ervice' }"]:
+        assert first_service_mention(text) is not None, text
+    assert first_service_mention("SELECT * WHERE { ?s ?p ?o }") is None
+    assert first_service_mention("SELECT * { ?s ?p 'serv ice' }") is None
 
 
-def test_every_service_clause_is_found_and_resolved():
-    text = ("PREFIX ep: <http://endpoints.example/>\nBASE <http://base.example/dir/>\n"
+def test_codepoint_escapes_are_decoded_before_reading():
+    assert unescape_codepoints("\\u0053ERVICE \\U0001F600") == "SERVICE \U0001F600"
+    assert unescape_codepoints("no escapes") == "no escapes"
+
+
+def test_service_clauses_and_strays_are_told_apart():
+    text = ("PREFIX ep: <http://endpoints.example/>\n"
             "SELECT * WHERE {\n"
             "  service <http://a.example/sparql> { ?s ?p ?o }\n"
             "  SERVICE SILENT ep:wikidata { ?s ?p ?o }\n"
             "  Service silent <relative> { ?s ?p ?o }\n"
             "  SERVICE ?endpoint { ?s ?p ?o }\n"
-            "  { SELECT * { SERVICE <http://nested.example/#q> { ?s ?p ?o } } }\n"
-            "  SERVICE <http://esc.example\\u002Fsparql> { }\n"
+            "  { SELECT * { SERVICE # a comment\n <http://nested.example/#q> { ?s ?p ?o } } }\n"
+            "  ?s ?p 'SERVICE <http://evil/>' . ?s <http://x/service> ?o .\n"
+            "  SERVICESILENT<http://glued.example/> {}\n"
             "}")
-    assert service_targets(text) == [
-        "http://a.example/sparql", "http://endpoints.example/wikidata",
-        "http://base.example/dir/relative", None, "http://nested.example/#q",
-        "http://esc.example/sparql"]
+    clauses, strays = service_clauses(text)
+    assert [c.endpoint for c in clauses] == ["http://a.example/sparql", None, "http://nested.example/#q"]
+    assert [s.text for s in strays] == ["SERVICE", "Service", "'SERVICE <http://evil/>'",
+                                        "<http://x/service>", "SERVICESILENT"]
 
 
-def test_service_hidden_behind_a_less_than_operator_is_found():
+def test_service_hidden_behind_a_less_than_operator_is_a_stray():
     # pyoxigraph reads `<` after ?a as less-than, so SERVICE is a keyword; a naive lexer sees one IRI.
     text = ("SELECT * WHERE { BIND(1 AS ?a) BIND(2 AS ?b) FILTER(?a<?b)SERVICE#>\n"
             "<http://127.0.0.1:9/>{} }")
     with pytest.raises(OSError, match="port 9"):  # the engine did try to call the endpoint
         list(ox.Store().query(text))
-    assert service_targets(text) == [None]
-
-
-def test_service_with_an_undefined_prefix_is_a_syntax_error():
-    with pytest.raises(QuerySyntaxError, match="undefined prefix 'nope'"):
-        service_targets("SELECT * { SERVICE nope:x { } }")
+    clauses, strays = service_clauses(text)
+    assert clauses == [] and len(strays) == 1
 
 
 def test_declared_prefixes():

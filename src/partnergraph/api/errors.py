@@ -29,6 +29,7 @@ STATUS: dict[str, int] = {
     "NotAcceptable": 406,
     "QueryTimeout": 503,
     "ServiceNotAllowed": 400,
+    "ServiceCallFailed": 502,
     "QueryNotFound": 404,
     "InvalidParameter": 422,
     "UpdateNotAllowed": 400,

@@ -57,23 +57,33 @@ class Runtime:
                 outcome = Loader(store, validation).load(plan_load(default_items()))
                 log.info("loaded the bundled ontology and data: %d graphs, %d triples",
                          len(outcome.graphs), sum(outcome.graphs.values()))
+            policy = ServicePolicy(settings.service_allowlist)
+            federation = None
             if isinstance(store, OxigraphStore):
                 executor = QueryPool(store.pyoxigraph_store, store_path=store.path,
-                                     size=settings.query_workers, timeout=settings.query_timeout)
+                                     size=settings.query_workers, timeout=settings.query_timeout,
+                                     network=not settings.query_sandbox)
+                closers.insert(0, executor.close)
+                if policy.federates:
+                    federation = QueryPool(store.pyoxigraph_store, store_path=store.path,
+                                           size=settings.federation_workers, timeout=settings.query_timeout,
+                                           network=True)
+                    closers.insert(0, federation.close)
                 state = StoreState()
             else:
                 executor = DirectExecutor(store, timeout=settings.query_timeout)
+                federation = executor if policy.federates else None
+                closers.insert(0, executor.close)
                 state = None  # the remote store can change without us knowing: no validators
-            closers.insert(0, executor.close)
-            policy = ServicePolicy(settings.service_allowlist)
             endpoint = SparqlEndpoint(executor, policy, timeout=settings.query_timeout,
-                                      max_query_length=settings.max_query_length)
+                                      max_query_length=settings.max_query_length,
+                                      federation_executor=federation)
             canned = CannedQueryService(catalogue, executor, timeout=settings.query_timeout,
                                         default_limit=DEFAULT_PAGE, max_limit=MAX_PAGE)
             description = service_description_builder(store, "partnergraph SPARQL endpoint",
                                                        federation=bool(settings.service_allowlist))
             curation = CurationService(store, IncrementalValidator(bundle),
-                                       after_write=_after_write(executor, state))
+                                       after_write=_after_write([executor, federation], state))
             token_file = settings.token_file_path()
             tokens = TokenRegistry(token_file) if token_file is not None else None
         except BaseException:
@@ -91,12 +101,13 @@ class Runtime:
                 log.exception("error while closing")
 
 
-def _after_write(executor: Any, state: StoreState | None):
+def _after_write(executors: list, state: StoreState | None):
     """What a write must be followed by: a new snapshot for the query workers, a new ETag generation."""
 
     def written() -> None:
-        if isinstance(executor, QueryPool):
-            executor.publish_snapshot()
+        for executor in executors:
+            if isinstance(executor, QueryPool):
+                executor.publish_snapshot()
         if state is not None:
             state.written()
 

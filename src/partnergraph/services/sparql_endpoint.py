@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from partnergraph.errors import BadRequest, PayloadTooLarge, UpdateNotAllowed
+from partnergraph.errors import BadRequest, PayloadTooLarge, ServiceNotAllowed, UpdateNotAllowed
 from partnergraph.services.service_policy import ServicePolicy
 from partnergraph.store.sparql_lexer import is_update, query_form
 
@@ -38,6 +38,7 @@ class SparqlRequest:
     query: str
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
+    federated: bool = False  # set by the check: the query calls an allow-listed SERVICE endpoint
 
 
 def _check_iri(value: str, name: str) -> str:
@@ -47,11 +48,16 @@ def _check_iri(value: str, name: str) -> str:
 
 
 class SparqlEndpoint:
-    """Checks a query against the endpoint's rules, then runs it through the executor."""
+    """Checks a query against the endpoint's rules, then runs it through the executor.
+
+    Queries that call allow-listed SERVICE endpoints run through `federation_executor` (workers with
+    network access); every other query through `executor`, whose workers cannot reach the network.
+    """
 
     def __init__(self, executor: QueryExecutor, policy: ServicePolicy, *, timeout: float,
-                 max_query_length: int) -> None:
+                 max_query_length: int, federation_executor: QueryExecutor | None = None) -> None:
         self.executor = executor
+        self.federation_executor = federation_executor
         self.policy = policy
         self.timeout = timeout
         self.max_query_length = max_query_length
@@ -69,14 +75,19 @@ class SparqlEndpoint:
             _check_iri(graph, "default-graph-uri")
         for graph in request.named_graphs:
             _check_iri(graph, "named-graph-uri")
-        self.policy.check(request.query)
+        request.federated = self.policy.check(request.query)
         return query_form(request.query)
 
     def run(self, request: SparqlRequest, result_format: str) -> QueryStreamLike:
         """Run a checked request; the first chunk is ready when this returns."""
         explicit = bool(request.default_graphs or request.named_graphs)
         log.debug("sparql query: %s", request.query)
-        return self.executor.execute(
+        executor = self.executor
+        if request.federated:
+            if self.federation_executor is None:
+                raise ServiceNotAllowed("this server runs no SERVICE queries")
+            executor = self.federation_executor
+        return executor.execute(
             request.query,
             default_graphs=request.default_graphs if explicit else None,
             named_graphs=request.named_graphs if explicit else None,

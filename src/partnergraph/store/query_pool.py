@@ -43,13 +43,15 @@ class QueryPool:
     `store` is the primary pyoxigraph Store. Give `store_path` when it is on disk (snapshots are Oxigraph
     backups next to it); leave it None for an in-memory store (snapshots are N-Quads dumps). `timeout`
     is the default limit in seconds (None: no limit); `memory_limit` caps each worker's address space
-    in bytes (a query that needs more fails; None: no cap). Thread-safe.
+    in bytes (a query that needs more fails; None: no cap). Workers may not open network sockets
+    (worker_sandbox) unless `network` is True: only a pool for allow-listed SERVICE queries has it.
+    Thread-safe.
     """
 
     def __init__(self, store: ox.Store, *, store_path: str | os.PathLike | None = None, size: int = 2,
                  timeout: float | None = 30.0, memory_limit: int | None = None,
                  snapshot_dir: str | os.PathLike | None = None, chunk_size: int = 65536,
-                 start_timeout: float = 300.0) -> None:
+                 start_timeout: float = 300.0, network: bool = False) -> None:
         if size < 1:
             raise ValueError("a query pool needs at least one worker")
         self.size = size
@@ -57,6 +59,7 @@ class QueryPool:
         self.chunk_size = chunk_size
         self.start_timeout = start_timeout
         self.memory_limit = memory_limit
+        self.network = network
         self.closed = False
         self._snapshots = SnapshotPublisher(store, store_path=store_path, snapshot_dir=snapshot_dir)
         self._context = multiprocessing.get_context("spawn")
@@ -77,12 +80,12 @@ class QueryPool:
         self._maintainer = threading.Thread(target=self._maintain, name="partnergraph-query-pool",
                                             daemon=True)
         self._maintainer.start()
-        log.info("query pool started: %d workers, %s snapshots in %s", size, self._snapshots.kind,
-                 self._snapshots.root)
+        log.info("query pool started: %d %s workers, %s snapshots in %s", size,
+                 "networked" if network else "confined", self._snapshots.kind, self._snapshots.root)
 
     def _start_workers(self) -> None:
         snapshot = self._snapshots.publish()
-        starting = [qw.WorkerHandle.start(self._context, snapshot, self.memory_limit)
+        starting = [qw.WorkerHandle.start(self._context, snapshot, self.memory_limit, self.network)
                     for _ in range(self.size)]
         failure = None
         for worker in starting:
@@ -351,7 +354,7 @@ class QueryPool:
             self._workers.append(placeholder)
         worker, error = None, None
         try:
-            worker = qw.WorkerHandle.start(self._context, snapshot, self.memory_limit)
+            worker = qw.WorkerHandle.start(self._context, snapshot, self.memory_limit, self.network)
             error = worker.await_frame(qw.FRAME_READY, self.start_timeout, lambda: self.closed)
         except Exception as exc:  # noqa: BLE001 - reported below, retried later
             error = str(exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
 import re
 import signal
@@ -16,10 +17,14 @@ from partnergraph.errors import (
     QueryEvaluationError,
     QuerySyntaxError,
     QueryTimeout,
+    ServiceCallFailed,
+    ServiceNotAllowed,
     StoreUnavailable,
     UnsupportedFormat,
 )
 from partnergraph.store import query_worker as qw
+
+log = logging.getLogger(__name__)
 
 STOP_GRACE = 0.5  # seconds a stopped worker may take to acknowledge before it is killed
 _POSITION = re.compile(r"(\d+):(\d+)")
@@ -42,16 +47,22 @@ class WorkerOwner(Protocol):
 
 
 def error_from_frame(frame: bytes) -> PartnergraphError:
-    """The exception an ERROR frame stands for."""
-    kind, message = pickle.loads(frame[1:])
+    """The exception an ERROR frame stands for (a detail kept from the client is logged here)."""
+    kind, message, detail = pickle.loads(frame[1:])
+    if detail is not None:
+        log.warning("query worker error (%s) not shown to the client: %s", kind, detail)
     if kind == "syntax":
         match = _POSITION.search(message)
         details = [{"line": int(match[1]), "column": int(match[2])}] if match else []
         return QuerySyntaxError(f"invalid SPARQL query: {message}", details=details)
     if kind == "format":
         return UnsupportedFormat(message)
-    if kind == "snapshot":
+    if kind in ("snapshot", "sandbox"):
         return StoreUnavailable(message)
+    if kind == "service":
+        return ServiceCallFailed(message)
+    if kind == "network":
+        return ServiceNotAllowed(message)
     return QueryEvaluationError(f"the query failed while running: {message}")
 
 

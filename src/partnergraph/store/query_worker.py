@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from partnergraph.errors import UnsupportedFormat
 from partnergraph.store.base import AskResult, SelectResult
 from partnergraph.store.result_formats import serialize_results
+from partnergraph.store.worker_sandbox import SandboxUnavailable, forbid_network
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ FRAME_OPENED = b"O"    # the worker has switched to the snapshot of an "open" co
 FRAME_DATA = b"D"      # a chunk of the serialised result follows the tag
 FRAME_LAST = b"L"      # the last chunk (possibly empty) follows the tag: the result is complete
 FRAME_STOPPED = b"S"   # the query was abandoned on the pool's request
-FRAME_ERROR = b"E"     # a pickled (kind, message) follows the tag
+FRAME_ERROR = b"E"     # a pickled (kind, message, detail) follows the tag; detail is logged, not shown
 TERMINAL_FRAMES = (FRAME_LAST, FRAME_STOPPED, FRAME_ERROR)
 
 SOLUTION_FORMATS = ("json", "xml", "csv", "tsv")
@@ -184,11 +185,27 @@ def _evaluate_and_stream(store: ox.Store, request: QueryRequest, sink: _Sink) ->
     sink.finish()
 
 
-def _error_frame(kind: str, message: str) -> bytes:
-    return FRAME_ERROR + pickle.dumps((kind, message))
+def _error_frame(kind: str, message: str, detail: str | None = None) -> bytes:
+    return FRAME_ERROR + pickle.dumps((kind, message, detail))
 
 
-def run_query(store: ox.Store, request: QueryRequest, conn) -> tuple | None:
+SERVICE_FAILED = ("the query failed while it ran; it calls a remote endpoint through SERVICE, and the "
+                  "errors of such queries are not shown (the server log has them)")
+NETWORK_DENIED = ("the query tried to open a network connection (a SERVICE call), which query workers "
+                  "may not do")
+
+
+def _evaluation_error(exc: Exception, network: bool) -> bytes:
+    """The ERROR frame of a failed evaluation, never echoing what a remote endpoint or socket said."""
+    message = str(exc) or type(exc).__name__
+    if network:  # the federation lane: a remote payload or connection error could be in the message
+        return _error_frame("service", SERVICE_FAILED, message)
+    if isinstance(exc, PermissionError) or "os error 13" in message:
+        return _error_frame("network", NETWORK_DENIED, message)
+    return _error_frame("evaluation", message)
+
+
+def run_query(store: ox.Store, request: QueryRequest, conn, network: bool = False) -> tuple | None:
     """Run one request and send its frames; returns a command received while streaming, if any."""
     sink = _Sink(conn, request.chunk_size, request.flush_interval)
     try:
@@ -204,7 +221,7 @@ def run_query(store: ox.Store, request: QueryRequest, conn) -> tuple | None:
         if sink.command is not None:  # pyoxigraph wrapped our _Stopped raised from write()
             conn.send_bytes(FRAME_STOPPED)
             return sink.command
-        conn.send_bytes(_error_frame("evaluation", str(exc) or type(exc).__name__))
+        conn.send_bytes(_evaluation_error(exc, network))
     return None
 
 
@@ -228,20 +245,35 @@ def _limit_resources(memory_limit: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
 
 
-def worker_main(conn, snapshot: Snapshot, parent_pid: int, memory_limit: int | None = None) -> None:
-    """Entry point of a worker process: open the snapshot, then serve commands until told to exit."""
+def worker_main(conn, snapshot: Snapshot, parent_pid: int, memory_limit: int | None = None,
+                network: bool = False) -> None:
+    """Entry point of a worker process: confine it, open the snapshot, then serve commands until told to exit.
+
+    Unless `network` is True (the federation lane, used only for allow-listed SERVICE queries), the
+    process forbids itself every network socket before anything else (see worker_sandbox).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    if not network:
+        try:
+            forbid_network()
+        except SandboxUnavailable as exc:
+            conn.send_bytes(_error_frame(
+                "sandbox", f"query workers cannot be confined ({exc}); where seccomp is unavailable, "
+                "set PARTNERGRAPH_QUERY_SANDBOX=false to run them unconfined (SERVICE clauses are then "
+                "refused by the query check alone)"))
+            conn.close()
+            return
     _limit_resources(memory_limit)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     try:
-        _serve(conn, snapshot)
+        _serve(conn, snapshot, network)
     except (EOFError, OSError):  # the pool closed the pipe or went away
         pass
     finally:
         conn.close()
 
 
-def _serve(conn, snapshot: Snapshot) -> None:
+def _serve(conn, snapshot: Snapshot, network: bool) -> None:
     try:
         store = open_snapshot(snapshot)
     except Exception as exc:  # noqa: BLE001 - reported to the pool, which gives up on this worker
@@ -274,7 +306,7 @@ def _serve(conn, snapshot: Snapshot) -> None:
         if name == "open":
             conn.send_bytes(FRAME_OPENED)
         else:
-            command = run_query(store, args[0], conn)
+            command = run_query(store, args[0], conn, network)
 
 
 # --- the parent's side of the pipe ----------------------------------------------------------------
@@ -294,11 +326,12 @@ class WorkerHandle:
         self.exitcode: int | None = None
 
     @classmethod
-    def start(cls, context, snapshot: Snapshot, memory_limit: int | None = None) -> WorkerHandle:
-        """Start a worker process (spawn context) that opens `snapshot`."""
+    def start(cls, context, snapshot: Snapshot, memory_limit: int | None = None,
+              network: bool = False) -> WorkerHandle:
+        """Start a worker process (spawn context) that opens `snapshot`; confined unless `network`."""
         parent_conn, child_conn = context.Pipe(duplex=True)
         process = context.Process(target=worker_main,
-                                  args=(child_conn, snapshot, os.getpid(), memory_limit),
+                                  args=(child_conn, snapshot, os.getpid(), memory_limit, network),
                                   name="partnergraph-query-worker", daemon=True)
         try:
             process.start()

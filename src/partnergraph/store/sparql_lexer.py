@@ -51,10 +51,10 @@ _TOKEN = re.compile(
 )
 _UCHAR = re.compile(_HEX4)
 _PN_ESCAPE = re.compile(r"\\(.)")
-# A SERVICE keyword the engine could read inside what looks like an IRI: after an expression's `<`
-# (less-than), a `)` leaves the expression and `SERVICE?var`, `SERVICE$var` or `SERVICE#...` follows
-# without any character an IRI cannot hold.
-_HIDDEN_SERVICE = re.compile(r"\).*(?<![A-Za-z0-9_])service(?=[?$#]|$)", re.IGNORECASE | re.DOTALL)
+_SKIP = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*)+")
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_SERVICE = re.compile("service", re.IGNORECASE)
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _VARNAME = re.compile(r"\w+")
 
 
@@ -140,28 +140,63 @@ def _form_index(text: str, tokens: Sequence[Token]) -> int:
     raise _syntax_error(text, "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE", offset)
 
 
+def _leading_tokens(text: str) -> Iterator[Token]:
+    """Significant tokens from the start of `text`, one at a time (whitespace and comments skipped).
+
+    For questions about the prologue and the first keyword: they read only as far as needed, so a
+    long query costs no more than its prologue.
+    """
+    pos, end = 0, len(text)
+    while pos < end:
+        skipped = _SKIP.match(text, pos)
+        if skipped:
+            pos = skipped.end()
+            continue
+        match = _TOKEN.match(text, pos)
+        assert match is not None  # the ERROR alternative matches any character
+        yield Token(match.lastgroup or "ERROR", match.group(), pos, match.end())
+        pos = match.end()
+
+
+def _prologue(text: str) -> tuple[str | None, dict[str, str], Token | None]:
+    """The BASE, the PREFIX declarations and the first token after them (None at the end of the text)."""
+    base: str | None = None
+    prefixes: dict[str, str] = {}
+    tokens = _leading_tokens(text)
+    token = next(tokens, None)
+    while token is not None:
+        if token.is_word("BASE"):
+            iri = next(tokens, None)
+            if iri is None or iri.kind != "IRI":
+                break
+            base = _resolve(_unescape_iri(iri.text[1:-1]), base)
+        elif token.is_word("PREFIX"):
+            name, iri = next(tokens, None), next(tokens, None)
+            if name is None or iri is None or name.kind != "PNAME" or iri.kind != "IRI":
+                break
+            prefixes[name.text[:-1]] = _resolve(_unescape_iri(iri.text[1:-1]), base)
+        else:
+            break
+        token = next(tokens, None)
+    return base, prefixes, token
+
+
 def query_form(text: str) -> str:
-    """The form of a query: SELECT, ASK, CONSTRUCT or DESCRIBE (QuerySyntaxError if none)."""
-    tokens = significant_tokens(text)
-    return tokens[_form_index(text, tokens)].text.upper()
+    """The form of a query: SELECT, ASK, CONSTRUCT or DESCRIBE (QuerySyntaxError if none).
+
+    Reads the prologue and one keyword only: linear in the prologue, whatever follows.
+    """
+    first = _prologue(text)[2]
+    if first is not None and first.is_word(*QUERY_FORMS):
+        return first.text.upper()
+    offset = first.start if first is not None else len(text)
+    raise _syntax_error(text, "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE", offset)
 
 
 def is_update(text: str) -> bool:
-    """True when `text` is a SPARQL update: an operation starts with an update keyword."""
-    tokens = significant_tokens(text)
-    depth, operation_start = 0, 0
-    for i, token in enumerate(tokens):
-        if i == operation_start:
-            first = _skip_prologue(tokens, i)
-            if first < len(tokens) and tokens[first].is_word(*UPDATE_KEYWORDS):
-                return True
-        if token.is_punct("{"):
-            depth += 1
-        elif token.is_punct("}"):
-            depth = max(depth - 1, 0)
-        elif token.is_punct(";") and depth == 0:
-            operation_start = i + 1
-    return False
+    """True when `text` starts (after its prologue) with an update operation's keyword."""
+    first = _prologue(text)[2]
+    return first is not None and first.is_word(*UPDATE_KEYWORDS)
 
 
 def _unescape_iri(body: str) -> str:
@@ -176,53 +211,86 @@ def _resolve(reference: str, base: str | None) -> str:
 
 
 def declared_prefixes(text: str) -> dict[str, str]:
-    """The PREFIX declarations of a query or update: prefix (without colon) -> namespace IRI."""
-    return _declarations(significant_tokens(text))[1]
+    """The PREFIX declarations of a query's prologue: prefix (without colon) -> namespace IRI."""
+    return _prologue(text)[1]
 
 
-def _declarations(tokens: Sequence[Token]) -> tuple[str | None, dict[str, str]]:
-    base: str | None = None
-    prefixes: dict[str, str] = {}
+# --- SERVICE -------------------------------------------------------------------------------------------
+
+
+def unescape_codepoints(text: str) -> str:
+    """`text` with SPARQL's \\u and \\U escapes decoded everywhere, as the grammar allows (section 19.2)."""
+    if "\\u" not in text and "\\U" not in text:
+        return text
+    return _CODEPOINT.sub(lambda m: _codepoint(m.group(1) or m.group(2)), text)
+
+
+def _codepoint(hex_digits: str) -> str:
+    value = int(hex_digits, 16)
+    return chr(value) if value <= 0x10FFFF else "\uFFFD"
+
+
+def first_service_mention(text: str) -> int | None:
+    """Offset (in the decoded text) of the first `service` in any case, anywhere, or None.
+
+    Any occurrence counts: in a keyword, an IRI, a prefixed name, a string or a comment. One regular
+    expression pass over the text (escapes decoded first), so its cost is linear with a small constant.
+    """
+    match = _SERVICE.search(unescape_codepoints(text))
+    return match.start() if match else None
+
+
+class ServiceClause(NamedTuple):
+    """A `SERVICE [SILENT] <endpoint> {` clause as read by the tokenizer; endpoint None for a variable."""
+
+    endpoint: str | None
+    start: int
+
+
+class StrayService(NamedTuple):
+    """An occurrence of `service` that is not a SERVICE clause with a full IRI or a variable as target."""
+
+    text: str
+    start: int
+
+
+def service_clauses(text: str) -> tuple[list[ServiceClause], list[StrayService]]:
+    """Every token of `text` that contains `service`: the readable SERVICE clauses, and everything else.
+
+    A clause counts only when the keyword is a token of its own, in ASCII letters, followed (after an
+    optional SILENT) by a full IRI with a scheme or a variable, and then by `{`. Every other occurrence,
+    a prefixed-name target or the word inside an IRI, a name, a string or a comment, is a stray: the
+    caller refuses the query, so that no reading of the text on which the engine and this tokenizer
+    disagree can hide a clause. The caller decodes \\u escapes or refuses them first.
+    """
+    every = list(tokenize(text))
+    strays = [StrayService(t.text, t.start) for t in every if t.kind == "COMMENT" and _SERVICE.search(t.text)]
+    tokens = [t for t in every if t.kind not in ("WS", "COMMENT")]
+    clauses: list[ServiceClause] = []
     for i, token in enumerate(tokens):
-        if token.is_word("BASE") and i + 1 < len(tokens) and tokens[i + 1].kind == "IRI":
-            base = _resolve(_unescape_iri(tokens[i + 1].text[1:-1]), base)
-        elif (token.is_word("PREFIX") and i + 2 < len(tokens) and tokens[i + 1].kind == "PNAME"
-              and tokens[i + 2].kind == "IRI"):
-            prefixes[tokens[i + 1].text[:-1]] = _resolve(_unescape_iri(tokens[i + 2].text[1:-1]), base)
-    return base, prefixes
+        if not _SERVICE.search(token.text):
+            continue
+        clause = _service_clause(tokens, i) if token.text.isascii() and token.is_word("SERVICE") else None
+        if clause is None:
+            strays.append(StrayService(token.text, token.start))
+        else:
+            clauses.append(clause)
+    strays.sort(key=lambda stray: stray.start)
+    return clauses, strays
 
 
-def service_targets(text: str) -> list[str | None]:
-    """The endpoint IRI of every SERVICE clause, in order; None where it is a variable or unknown."""
-    tokens = significant_tokens(text)
-    base: str | None = None
-    prefixes: dict[str, str] = {}
-    targets: list[str | None] = []
-    for i, token in enumerate(tokens):
-        following = tokens[i + 1] if i + 1 < len(tokens) else None
-        if token.is_word("BASE") and following is not None and following.kind == "IRI":
-            base = _resolve(_unescape_iri(following.text[1:-1]), base)
-        elif (token.is_word("PREFIX") and following is not None and following.kind == "PNAME"
-              and i + 2 < len(tokens) and tokens[i + 2].kind == "IRI"):
-            prefixes[following.text[:-1]] = _resolve(_unescape_iri(tokens[i + 2].text[1:-1]), base)
-        elif token.kind == "IRI" and _HIDDEN_SERVICE.search(token.text[1:-1]):
-            targets.append(None)
-        elif token.is_word("SERVICE"):
-            j = i + 1
-            if j < len(tokens) and tokens[j].is_word("SILENT"):
-                j += 1
-            target = tokens[j] if j < len(tokens) else None
-            if target is None or target.kind not in ("IRI", "PNAME"):
-                targets.append(None)
-            elif target.kind == "IRI":
-                targets.append(_resolve(_unescape_iri(target.text[1:-1]), base))
-            else:
-                prefix, _, local = target.text.partition(":")
-                if prefix not in prefixes:
-                    raise _syntax_error(text, f"undefined prefix {prefix!r} in SERVICE {target.text}",
-                                        target.start)
-                targets.append(prefixes[prefix] + _PN_ESCAPE.sub(r"\1", local))
-    return targets
+def _service_clause(tokens: Sequence[Token], i: int) -> ServiceClause | None:
+    j = i + 1
+    if j < len(tokens) and tokens[j].is_word("SILENT") and tokens[j].text.isascii():
+        j += 1
+    if j + 1 >= len(tokens) or not tokens[j + 1].is_punct("{"):
+        return None
+    target = tokens[j]
+    if target.kind == "VAR":
+        return ServiceClause(None, tokens[i].start)
+    if target.kind == "IRI" and _ABSOLUTE_IRI.match(target.text[1:-1]):
+        return ServiceClause(_unescape_iri(target.text[1:-1]), tokens[i].start)
+    return None
 
 
 def has_clause(text: str, keyword: str) -> bool:
