@@ -355,8 +355,8 @@ def short(iri: str) -> str:
 def build_requests(ox_port: int, variants: int, seed: int) -> list[Request]:
     """Distinct requests of the mix, parameters drawn (seeded) from the data served by Oxigraph."""
     from partnergraph.resources import bundled_resources
-    from partnergraph.services.catalogue import Catalogue
-    from partnergraph.store.binding import term_to_sparql
+    from partnergraph.services.querying.catalogue import Catalogue
+    from partnergraph.sparql.rewriting import bind_values
 
     client = Client(ox_port, 300)
 
@@ -389,9 +389,8 @@ def build_requests(ox_port: int, variants: int, seed: int) -> list[Request]:
     def canned(name: str, params: dict[str, str], label: str) -> Request:
         prepared = catalogue.get(name).prepare({k: [v] for k, v in params.items()})
         text = prepared.paged(10_000)  # the same LIMIT 10001 partnergraph runs for ?limit=10000
-        if prepared.bindings:
-            text = bind_with_values(text, list(prepared.bindings),
-                                    [term_to_sparql(t) for t in prepared.bindings.values()])
+        if prepared.bindings:  # as VALUES in every scope that sees them: oxigraph serve has no substitution
+            text = bind_values(text, prepared.bindings)
         return Request(name, label, name, params, text)
 
     requests: list[Request] = []
@@ -424,50 +423,6 @@ def build_requests(ox_port: int, variants: int, seed: int) -> list[Request]:
             f"  FILTER(STR(?date) >= \"{year}\" && STR(?date) < \"{year + 2}\")\n"
             "} ORDER BY ?date ?agreement")))
     return requests
-
-
-def bind_with_values(text: str, names: list[str], terms: list[str]) -> str:
-    """The query with a one-row VALUES block first in the WHERE pattern of every SELECT, sub-SELECTs included.
-
-    partnergraph binds canned-query parameters with pyoxigraph's `substitutions`, which replace the
-    variable everywhere, also inside sub-SELECTs; a single VALUES block in the outer WHERE would not reach a
-    sub-SELECT (its variables are its own), so the block is repeated in each.
-    """
-    from partnergraph.store.sparql_lexer import significant_tokens, values_block
-
-    block = values_block(names, [terms])
-    tokens = significant_tokens(text)
-
-    def matching(open_index: int) -> int:
-        depth = 0
-        for k in range(open_index, len(tokens)):
-            if tokens[k].is_punct("{"):
-                depth += 1
-            elif tokens[k].is_punct("}"):
-                depth -= 1
-                if depth == 0:
-                    return k
-        raise ValueError("unbalanced braces in the query")
-
-    inserts: list[tuple[int, str]] = []
-    for i, token in enumerate(tokens):
-        if not token.is_word("SELECT"):
-            continue
-        parens = 0
-        for j in range(i + 1, len(tokens)):
-            if tokens[j].is_punct("("):
-                parens += 1
-            elif tokens[j].is_punct(")"):
-                parens -= 1
-            elif tokens[j].is_punct("{") and parens == 0:
-                if j + 1 < len(tokens) and tokens[j + 1].is_word("SELECT"):  # WHERE { SELECT ... }
-                    inserts += [(tokens[j].end, f" {block} {{"), (tokens[matching(j)].start, "} ")]
-                else:
-                    inserts.append((tokens[j].end, f" {block}\n"))
-                break
-    for position, snippet in sorted(inserts, reverse=True):
-        text = text[:position] + snippet + text[position:]
-    return text
 
 
 def make_sequence(requests: list[Request], length: int, seed: int) -> list[int]:

@@ -75,8 +75,8 @@ def _store(store_path: Path):
     import pyoxigraph as ox
 
     from partnergraph.services.loading import default_items, plan_load
-    from partnergraph.services.validation import is_model_graph
-    from partnergraph.store.oxigraph import OxigraphStore
+    from partnergraph.services.validation.validator import is_model_graph
+    from partnergraph.store.oxigraph.store import OxigraphStore
 
     store = OxigraphStore()
     plan = plan_load(item for item in default_items() if "/data/" not in str(item.path))
@@ -95,8 +95,8 @@ def _triples(path: Path) -> list:
 
 
 def worker_incremental(size: int, batch_sizes: list[int], repeat: int, seed: int) -> None:
-    from partnergraph.services.incremental_validation import IncrementalValidator
-    from partnergraph.services.validation import ShapesBundle
+    from partnergraph.services.validation.incremental import IncrementalValidator
+    from partnergraph.services.validation.validator import ShapesBundle
 
     result: dict = {"size": size}
     store_path, batch_paths = _files(size, seed, batch_sizes)
@@ -136,7 +136,7 @@ def worker_incremental(size: int, batch_sizes: list[int], repeat: int, seed: int
 
 
 def worker_full(size: int, batch_size: int, seed: int, batch_sizes: list[int]) -> None:
-    from partnergraph.services.validation import ShapesBundle, ValidationService, Validator
+    from partnergraph.services.validation.validator import ShapesBundle, ValidationService, Validator
 
     store_path, batch_paths = _files(size, seed, batch_sizes)
     store = _store(store_path)

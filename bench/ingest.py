@@ -63,8 +63,8 @@ def _disk_store(store_path: Path, directory: Path):
     import pyoxigraph as ox
 
     from partnergraph.services.loading import default_items, plan_load
-    from partnergraph.services.validation import is_model_graph
-    from partnergraph.store.oxigraph import OxigraphStore
+    from partnergraph.services.validation.validator import is_model_graph
+    from partnergraph.store.oxigraph.store import OxigraphStore
 
     store = OxigraphStore(directory)
     plan = plan_load(item for item in default_items() if "/data/" not in str(item.path))
@@ -92,7 +92,7 @@ def _dir_mb(path: Path) -> float:
 
 def _one_write(service, store, batch, source, curator) -> dict:
     from partnergraph.errors import ValidationFailed
-    from partnergraph.services.curation import WriteRequest
+    from partnergraph.services.curation.writes import WriteRequest
 
     applied = []
     apply = store.apply
@@ -127,10 +127,10 @@ def _one_write(service, store, batch, source, curator) -> dict:
 
 
 def worker_write(size: int, batch_sizes: list[int], repeat: int, seed: int, directory: Path, http: bool) -> None:
-    from partnergraph.services.curation import CurationService
-    from partnergraph.services.incremental_validation import IncrementalValidator
+    from partnergraph.services.curation.writes import CurationService
+    from partnergraph.services.validation.incremental import IncrementalValidator
     from partnergraph.services.tokens import Principal
-    from partnergraph.services.validation import ShapesBundle
+    from partnergraph.services.validation.validator import ShapesBundle
 
     result: dict = {"size": size}
     store_path, batch_paths = incremental._files(size, seed, batch_sizes)
@@ -186,7 +186,7 @@ def _http_writes(directory: Path, batch_paths: dict[int, Path]) -> dict:
     """One POST /api/ingest per batch (then DELETE /api/batches/<id>) on the app over the same store."""
     from fastapi.testclient import TestClient
 
-    from partnergraph.api.app import create_app
+    from partnergraph.app import create_app
     from partnergraph.services.tokens import TokenRegistry
     from partnergraph.settings import Settings
 
@@ -218,7 +218,7 @@ def _http_writes(directory: Path, batch_paths: dict[int, Path]) -> dict:
 
 
 def worker_full(size: int, batch_size: int, seed: int, batch_sizes: list[int], directory: Path) -> None:
-    from partnergraph.services.validation import ShapesBundle, ValidationService, Validator
+    from partnergraph.services.validation.validator import ShapesBundle, ValidationService, Validator
 
     store_path, batch_paths = incremental._files(size, seed, batch_sizes)
     store = _disk_store(store_path, directory / "store")

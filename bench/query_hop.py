@@ -3,7 +3,7 @@ and the cost of publishing a snapshot, at 10k and 100k triples of generated data
 
     python bench/query_hop.py [--sizes 10000 100000] [--repeat 200]
 
-In-process means `Store.query` plus serialisation to SPARQL JSON with `serialize_results` in the
+In-process means `Store.query` plus serialisation to SPARQL JSON by pyoxigraph in the
 calling thread, which is what the worker does; through the pool adds pickling the request, the pipe and
 the first-chunk wait. Snapshot cost is `publish_snapshot()` in the parent plus opening the snapshot in
 a worker (read-only open on disk; N-Quads load in memory).
@@ -19,10 +19,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from partnergraph.store.base import AskResult, SelectResult
-from partnergraph.store.query_pool import QueryPool
-from partnergraph.store.query_worker import open_snapshot
-from partnergraph.store.result_formats import serialize_results
+from partnergraph.store.oxigraph.pool import QueryPool
+from partnergraph.store.oxigraph.worker import open_snapshot
 
 EX = "http://example.org/bench/"
 QUERIES = {
@@ -63,11 +61,7 @@ def generate(triples: int) -> list[ox.Quad]:
 def in_process(store: ox.Store, query: str) -> bytes:
     """Run and serialise a query in this thread, as a worker does."""
     result = store.query(query, use_default_graph_as_union=True)
-    if isinstance(result, ox.QueryBoolean):
-        return b"".join(serialize_results(AskResult(bool(result)), "json"))
-    names = [v.value for v in result.variables]
-    rows = ({n: t for n, t in zip(names, s) if t is not None} for s in result)
-    return b"".join(serialize_results(SelectResult(names, rows), "json"))
+    return result.serialize(format=ox.QueryResultsFormat.JSON)
 
 
 def median_ms(*functions, repeat: int) -> list[float]:

@@ -41,8 +41,8 @@ def _short(node) -> str:
 def worker_validator(path: Path, per_shape: bool) -> None:
     import pyoxigraph as ox
 
-    import partnergraph.services.validation as validation
-    from partnergraph.services.validation import ShapesBundle, Validator
+    import partnergraph.services.validation.validator as validation
+    from partnergraph.services.validation.validator import ShapesBundle, Validator
 
     result: dict = {"engine": "validator"}
     started = time.perf_counter()
@@ -116,7 +116,7 @@ def _per_shape_core(bundle, triples) -> dict[str, float]:
     import pyoxigraph as ox
     from pyshacl import validate as pyshacl_validate
 
-    from partnergraph.store.rdflib_bridge import graph_from_triples
+    from partnergraph.rdf.rdflib_terms import graph_from_triples
 
     store = ox.Store()
     default = ox.DefaultGraph()

@@ -1,4 +1,4 @@
-"""RDF namespaces used across partnergraph."""
+"""RDF namespaces and the IRIs of partnergraph's own graphs, used across partnergraph (imports only rdflib)."""
 
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, TIME, XSD
@@ -12,6 +12,17 @@ WD = Namespace("http://www.wikidata.org/entity/")
 
 ONTOLOGY_IRI = "https://w3id.org/partnergraph/ontology"
 ONTOLOGY_GRAPH = PGG["ontology"]
+STAGING_PREFIX = str(PGG["staging/"])
+"""Graphs under this prefix are a store backend's scratch space: never listed, never written by callers."""
+
+XSD_NS = str(XSD)
+XSD_STRING = XSD_NS + "string"
+XSD_INTEGER = XSD_NS + "integer"
+XSD_BOOLEAN = XSD_NS + "boolean"
+XSD_DATE = XSD_NS + "date"
+XSD_GYEAR_MONTH = XSD_NS + "gYearMonth"
+XSD_GYEAR = XSD_NS + "gYear"
+XSD_DATETIME = XSD_NS + "dateTime"
 
 PREFIXES: dict[str, str] = {
     "pg": str(PG),

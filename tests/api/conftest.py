@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from partnergraph.api.app import create_app
+from partnergraph.app import create_app
 from partnergraph.settings import Settings
 
 

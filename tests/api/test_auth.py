@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -14,7 +16,7 @@ from partnergraph.services.tokens import TokenRegistry
 def build_app(registry: TokenRegistry | None) -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
-    app.state.tokens = registry
+    app.state.runtime = SimpleNamespace(tokens=registry)  # what the lifespan provides
 
     @app.post("/curate")
     def curate(principal: CuratorDep) -> dict:

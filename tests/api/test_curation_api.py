@@ -8,7 +8,7 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from partnergraph.api.app import create_app
+from partnergraph.app import create_app
 from partnergraph.services.tokens import TokenRegistry
 from partnergraph.settings import Settings
 from tests.curation_samples import PGID, PREFIXES, SOURCE

@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from partnergraph.services.tokens import TokenRegistry
-from partnergraph.services.validation import ShapesBundle, ValidationService, Validator
-from partnergraph.store.oxigraph import OxigraphStore
+from partnergraph.services.validation.validator import ShapesBundle, ValidationService, Validator
+from partnergraph.store.oxigraph.store import OxigraphStore
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow

@@ -14,9 +14,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from partnergraph.api.app import create_app
+from partnergraph.app import create_app
 from partnergraph.settings import Settings
-from partnergraph.store.query_pool import QueryPool
+from partnergraph.store.oxigraph.pool import QueryPool
 from service_spellings import PAYLOAD, counting_endpoint, service_spellings
 
 SEED = int(os.environ.get("PARTNERGRAPH_TEST_SEED", time.time_ns() % 1_000_000))

@@ -222,7 +222,7 @@ def test_etag_and_304_for_an_unchanged_store(client):
 
 def test_etag_changes_when_the_store_changes(app, client):
     etag = client.get("/sparql", params={"query": STATES}).headers["etag"]
-    app.state.store_state.written()
+    app.state.runtime.store_version.written()
     assert client.get("/sparql", params={"query": STATES}).headers["etag"] != etag
 
 
@@ -261,7 +261,7 @@ def test_cors_is_off_by_default(client):
 def test_cors_when_configured(tmp_path):
     from fastapi.testclient import TestClient
 
-    from partnergraph.api.app import create_app
+    from partnergraph.app import create_app
     from partnergraph.settings import Settings
 
     settings = Settings(store=":memory:", cors_origins=["https://example.org"], query_workers=1)

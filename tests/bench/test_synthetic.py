@@ -25,7 +25,7 @@ def lines() -> list[str]:
 
 @pytest.fixture(scope="module")
 def report(lines):
-    from partnergraph.services.validation import ShapesBundle, Validator
+    from partnergraph.services.validation.validator import ShapesBundle, Validator
 
     bundle = ShapesBundle.from_resources()
     return Validator(bundle).validate(synthetic.generate(SIZE, seed=0))

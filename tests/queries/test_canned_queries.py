@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from partnergraph.services.catalogue import Catalogue
+from partnergraph.services.querying.catalogue import Catalogue
 from partnergraph.settings import Settings
 from partnergraph.store import open_store
-from partnergraph.store.base import AskResult, GraphResult, SelectResult
-from partnergraph.store.rdf_io import parse_rdf
+from partnergraph.store.contract import AskResult, GraphResult, SelectResult
+from partnergraph.rdf.parsing import parse_rdf
 
 ROOT = Path(__file__).resolve().parents[2]
 ID = "https://w3id.org/partnergraph/id/"

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from partnergraph.settings import Settings
-from partnergraph.store.oxigraph import OxigraphStore
+from partnergraph.store.oxigraph.store import OxigraphStore
 from partnergraph.store.remote import RemoteStore
 
 BACKENDS = ["memory", "disk", "remote", "remote-union"]

@@ -6,7 +6,7 @@ import pyoxigraph as ox
 import pytest
 
 from partnergraph.errors import QueryEvaluationError, QuerySyntaxError, StoreError
-from partnergraph.store.base import STAGING_PREFIX, AskResult, Dataset, GraphResult, SelectResult
+from partnergraph.store.contract import STAGING_PREFIX, AskResult, Dataset, GraphResult, SelectResult
 
 EX = "http://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -125,9 +125,9 @@ def test_drop_graph_removes_the_graph_and_its_triples(loaded):
 def test_reserved_and_invalid_graph_names_are_refused(store):
     with pytest.raises(StoreError, match="reserved"):
         store.replace_graph(f"{STAGING_PREFIX}mine", DATA_1)
-    with pytest.raises(StoreError, match="not a valid graph IRI"):
+    with pytest.raises(StoreError, match="must be an absolute IRI"):
         store.replace_graph("not an iri", DATA_1)
-    with pytest.raises(StoreError, match="not a valid graph IRI"):
+    with pytest.raises(StoreError, match="must be an absolute IRI"):
         store.drop_graph("not an iri")
     assert store.graphs() == {}
 

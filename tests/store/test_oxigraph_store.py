@@ -9,8 +9,8 @@ import pyoxigraph as ox
 import pytest
 
 from partnergraph.errors import StoreLocked, StoreUnavailable
-from partnergraph.store.base import STAGING_PREFIX
-from partnergraph.store.oxigraph import OxigraphStore
+from partnergraph.store.contract import STAGING_PREFIX
+from partnergraph.store.oxigraph.store import OxigraphStore
 
 EX = "http://example.org/"
 G1 = f"{EX}graph/1"

@@ -19,8 +19,8 @@ from partnergraph.errors import (
     StoreUnavailable,
 )
 from partnergraph.settings import Settings
-from partnergraph.store.base import Dataset
-from partnergraph.store.query_values import bind_values
+from partnergraph.store.contract import Dataset
+from partnergraph.sparql.rewriting import bind_values
 from partnergraph.store.remote import EMPTY_GRAPH, LIST_GRAPHS, RemoteStore
 
 EX = "http://example.org/"
@@ -109,11 +109,11 @@ def test_values_go_into_subqueries_that_project_the_variable_as_it_is():
     query = ("SELECT ?x ?d WHERE { { SELECT ?x ?d WHERE { ?x ?p ?d } } "
              "{ SELECT ?x (MAX(?d) AS ?m) WHERE { ?x ?q ?d } GROUP BY ?x } "
              "{ SELECT * WHERE { ?x ?r ?d } } }")
-    bound = bind_values(query, {"d": '"1"'})
+    bound = bind_values(query, {"d": ox.Literal("1")})
     assert bound.count('VALUES (?d) { ("1") }') == 3
     assert "(MAX(?d) AS ?m) WHERE { ?x ?q ?d }" in bound
-    assert bind_values("DESCRIBE ?e", {"e": "<http://e/x>"}) == \
-        "DESCRIBE ?e\nWHERE { VALUES (?e) { (<http://e/x>) } }"
+    assert bind_values("DESCRIBE ?e", {"e": ox.NamedNode("http://e/x")}) == \
+        "DESCRIBE ?e\nWHERE { VALUES (?e) { (<http://e/x>) } }\n"
 
 
 def test_union_default_graph_servers_get_no_dataset_parameters():

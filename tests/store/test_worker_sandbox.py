@@ -11,8 +11,8 @@ import pyoxigraph as ox
 import pytest
 
 from partnergraph.errors import QueryTimeout, ServiceNotAllowed
-from partnergraph.store.query_pool import QueryPool
-from partnergraph.store.worker_sandbox import SandboxUnavailable, filter_program
+from partnergraph.store.oxigraph.pool import QueryPool
+from partnergraph.store.oxigraph.sandbox import SandboxUnavailable, filter_program
 
 EX = "http://example.org/"
 
@@ -42,7 +42,7 @@ def test_a_confined_process_cannot_create_any_socket():
     script = textwrap.dedent("""
         import os, socket
         read_end, write_end = os.pipe()
-        from partnergraph.store.worker_sandbox import forbid_network
+        from partnergraph.store.oxigraph.sandbox import forbid_network
         forbid_network()
         results = []
         for family, kind in ((socket.AF_INET, socket.SOCK_STREAM), (socket.AF_INET6, socket.SOCK_DGRAM),

@@ -27,7 +27,7 @@ SERVER_START_SECONDS = 120
 @pytest.fixture(scope="session")
 def web_app():
     """The real application on an empty in-memory store (it loads the bundled data on startup)."""
-    from partnergraph.api.app import create_app
+    from partnergraph.app import create_app
     from partnergraph.settings import Settings
 
     return create_app(Settings(store=":memory:"))

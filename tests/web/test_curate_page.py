@@ -53,7 +53,7 @@ def curator(tmp_path_factory):
 @pytest.fixture(scope="module")
 def live_server(curator, serve_app):
     """This module's server: the real app on the curator store (overrides conftest's in-memory one)."""
-    from partnergraph.api.app import create_app
+    from partnergraph.app import create_app
 
     with serve_app(create_app(curator[0])) as url:
         yield url

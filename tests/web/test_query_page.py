@@ -7,6 +7,7 @@ request to a host other than the test server is aborted and fails the test.
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -14,7 +15,8 @@ import pytest
 from fastapi import FastAPI
 from starlette.requests import Request
 
-from partnergraph.services.catalogue import Catalogue
+from partnergraph.services.querying.canned_queries import CannedQueryService
+from partnergraph.services.querying.catalogue import Catalogue
 from partnergraph.web.routes import PAGE_TITLE, render_page
 
 SCREENSHOT = "/tmp/partnergraph-query-page.png"
@@ -238,7 +240,9 @@ def test_query_header_text_cannot_break_out_of_the_page(tmp_path):
         "#+ summary: Fish & chips <b>bold</b>\n"
         "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s\n", encoding="utf-8")
     app = FastAPI()
-    app.state.catalogue = Catalogue.from_directory(tmp_path)
+    catalogue = Catalogue.from_directory(tmp_path)
+    app.state.runtime = SimpleNamespace(canned_queries=CannedQueryService(
+        catalogue, executor=None, timeout=1, default_limit=10, max_limit=10))  # the page runs no query
     page = render_page(request_for(app))
     assert "<script>alert(1)" not in page
     assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -1,7 +1,7 @@
 """Bearer-token authentication for the write API: `require_role(...)`, `CuratorDep`, `AdminDep`.
 
 Reads stay open; a route that writes declares `principal: CuratorDep` (or `AdminDep`). The tokens
-live in the TokenRegistry the lifespan puts on `app.state.tokens` (None: no token file, writes off).
+live in the runtime's TokenRegistry (None: no token file, writes off).
 Neither the token nor the Authorization header is ever logged.
 """
 
@@ -53,7 +53,8 @@ def require_role(role: str) -> Callable[..., Principal]:
         request: Request,
         _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
     ) -> Principal:
-        registry: TokenRegistry | None = getattr(request.app.state, "tokens", None)
+        runtime = getattr(request.app.state, "runtime", None)
+        registry: TokenRegistry | None = runtime.tokens if runtime is not None else None
         if registry is None:
             raise AuthenticationRequired(DISABLED)
         principal = registry.authenticate(_secret(request))

@@ -11,9 +11,10 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from partnergraph.api.deps import CannedQueriesDep, get_canned_queries
-from partnergraph.api.negotiation import GRAPH_FORMATS, Representation, negotiate
-from partnergraph.services.canned_queries import CannedResult
-from partnergraph.services.catalogue import CannedQuery
+from partnergraph.api.negotiation import negotiate
+from partnergraph.rdf.formats import GRAPH_FORMATS, Representation
+from partnergraph.services.querying.canned_queries import CannedResult
+from partnergraph.services.querying.catalogue import CannedQuery
 
 router = APIRouter(tags=["Canned queries"])
 
@@ -22,13 +23,6 @@ CSV = Representation("csv", "text/csv")
 SPARQL_JSON = Representation("sparql-json", "application/sparql-results+json")
 TABLE_FORMATS = (ENVELOPE, CSV, SPARQL_JSON)
 
-_SCHEMA_BY_TYPE = {
-    "iri": {"type": "string"},
-    "string": {"type": "string"},
-    "date": {"type": "string"},
-    "integer": {"type": "integer"},
-    "boolean": {"type": "boolean"},
-}
 _ENVELOPE_SCHEMA = {
     "type": "object",
     "properties": {
@@ -125,22 +119,8 @@ def run_any_query(name: str, request: Request) -> Response:
 def _parameter_docs(query: CannedQuery) -> list[dict]:
     docs = []
     for spec in query.params.values():
-        schema = dict(_SCHEMA_BY_TYPE.get(spec.type, {"type": "string"}))
-        if spec.type == "enum":
-            schema = {"type": "string", "enum": list(spec.values)}
-        if spec.type == "date":
-            schema["pattern"] = r"^-?\d{4}(-\d{2}(-\d{2})?)?$" if spec.partial else r"^-?\d{4}-\d{2}-\d{2}$"
-        if spec.type == "iri" and not spec.iri_prefix:
-            schema["format"] = "uri"
-        if spec.min is not None:
-            schema["minimum"] = spec.min
-        if spec.max is not None:
-            schema["maximum"] = spec.max
-        if spec.default is not None:
-            schema["default"] = spec.default
-        if spec.list:
-            schema = {"type": "array", "items": schema}
-        entry = {"name": spec.name, "in": "query", "required": spec.required, "schema": schema,
+        entry = {"name": spec.name, "in": "query", "required": spec.required,
+                 "schema": spec.value_schema(query.max_items(spec.name) if spec.list else None),
                  "description": (spec.description + "\n\n" if spec.description else "")
                  + f"Expected: {spec.expected()}."
                  + (" Repeat the parameter for several values." if spec.list else "")}

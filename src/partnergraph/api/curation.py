@@ -2,44 +2,41 @@
 
 Writes need a bearer token (curator or admin); reads are open. Every write is validated against the
 shapes together with the stored data and recorded as a batch (see `services.curation`). A write the
-shapes refuse gets 422 with the SHACL report: JSON (each result with the line of the body where its focus
-node is described, for Turtle, TriG and N-Triples bodies) or Turtle on `Accept: text/turtle`.
+shapes refuse gets 422 with the SHACL report: the error envelope (each result with the line of the body
+where its focus node is described, for line-based syntaxes) or Turtle on `Accept: text/turtle`.
+
+Routes are plain `def`: FastAPI runs them in worker threads, so parsing a body or validating it never
+holds up the event loop (the body itself is read by the async `BodyDep`, with its size limit).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Annotated
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
 from partnergraph.api.auth import CuratorDep
 from partnergraph.api.deps import BodyDep
-from partnergraph.api.errors import error_body
-from partnergraph.api.negotiation import GRAPH_FORMATS, Representation, negotiate
-from partnergraph.errors import (
-    AuthenticationRequired,
-    BadRequest,
-    GraphNotFound,
-    InvalidBatch,
-    UnsupportedMediaType,
-    ValidationFailed,
-)
-from partnergraph.services.curation import CurationService, WriteOutcome, WriteRequest, check_iri, parse_time
-from partnergraph.services.source_lines import node_lines
+from partnergraph.api.errors import response_for
+from partnergraph.api.negotiation import negotiate
+from partnergraph.errors import AuthenticationRequired, BadRequest, GraphNotFound, InvalidBatch, ValidationFailed
+from partnergraph.rdf.formats import GRAPH_FORMATS, LINE_SYNTAXES, Representation, body_syntax
+from partnergraph.rdf.parsing import parse_bytes
+from partnergraph.rdf.serializing import serialize_stream
+from partnergraph.rdf.source_lines import node_lines
+from partnergraph.services.curation.writes import CurationService, WriteOutcome, WriteRequest, check_iri, parse_time
 from partnergraph.services.tokens import Principal
-from partnergraph.services.validation_report import ValidationReport
-from partnergraph.store.rdf_io import MEDIA_TYPES, parse_rdf, serialize_rdf
 
 router = APIRouter(tags=["Curation"])
 
 JSON = Representation("json", "application/json")
-TURTLE = Representation("turtle", "text/turtle")
-REPORT_FORMATS = (JSON, TURTLE)
-_LINE_FORMATS = ("turtle", "trig", "ntriples", "nquads", "n3")
+TURTLE_REPORT = Representation("turtle", "text/turtle")
+REPORT_FORMATS = (JSON, TURTLE_REPORT)
 _BODY_DOC = ("The body is RDF in Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML, chosen by "
              "`Content-Type`. RDF/XML that declares XML entities is refused unparsed.")
 _REQUEST_BODY = {"content": {t: {"schema": {"type": "string"}} for t in
@@ -53,10 +50,10 @@ Comment = Annotated[str | None, Query(description="Why this change: kept in the 
 
 def get_curation(request: Request) -> CurationService:
     """The curation service built in the lifespan (writes off for stores without one)."""
-    service = getattr(request.app.state, "curation", None)
-    if service is None:
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is None or runtime.curation is None:
         raise AuthenticationRequired("writes are disabled on this server")
-    return service
+    return runtime.curation
 
 
 CurationDep = Annotated[CurationService, Depends(get_curation)]
@@ -64,22 +61,15 @@ CurationDep = Annotated[CurationService, Depends(get_curation)]
 
 # --- request bodies -----------------------------------------------------------------------------------------
 
-def _format_of(request: Request) -> str:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if not media_type:
-        raise UnsupportedMediaType("say what the body is with Content-Type, e.g. text/turtle; accepted: "
-                                   + ", ".join(sorted(MEDIA_TYPES)))
-    if media_type not in MEDIA_TYPES:
-        raise UnsupportedMediaType(f"cannot read a body of type {media_type!r}; accepted: "
-                                   + ", ".join(sorted(MEDIA_TYPES)))
-    return MEDIA_TYPES[media_type]
+def _syntax_of(request: Request) -> Representation:
+    return body_syntax(request.headers.get("content-type", ""))
 
 
-def _triples(body: bytes, fmt: str, graph: str | None) -> tuple[list[ox.Triple], str | None]:
+def _triples(body: bytes, syntax: Representation, graph: str | None) -> tuple[list[ox.Triple], str | None]:
     """The body's triples and the graph it names (a TriG/N-Quads/JSON-LD body may name exactly one)."""
     if graph is not None:
         graph = check_iri(graph, "graph")
-    statements = parse_rdf(body, fmt, base_iri=graph, source="request body")
+    statements = parse_bytes(body, syntax, base_iri=graph, source="request body")
     named = {s.graph_name.value for s in statements if isinstance(s, ox.Quad)}
     if len(named) > 1:
         raise InvalidBatch(f"the body names {len(named)} graphs; send one graph per request")
@@ -91,41 +81,37 @@ def _triples(body: bytes, fmt: str, graph: str | None) -> tuple[list[ox.Triple],
     return [s.triple if isinstance(s, ox.Quad) else s for s in statements], graph
 
 
-def _report_response(request: Request, exc: ValidationFailed, body: bytes, fmt: str) -> Response:
-    """422 with the SHACL report as the error envelope (results with body lines) or as Turtle."""
-    report: ValidationReport = exc.report
-    representation = negotiate(request.headers.get("accept"), REPORT_FORMATS)
-    if representation is TURTLE:
-        return Response(report.to_turtle(), status_code=422, media_type="text/turtle; charset=utf-8")
-    lines = node_lines(body.decode("utf-8", errors="replace")) if fmt in _LINE_FORMATS else {}
-    results = report.to_json()["results"]
+def _with_lines(results: list[dict], body: bytes, syntax: Representation) -> list[dict]:
+    """Add to each result the body line where its focus node is described (line-based syntaxes)."""
+    if syntax.name not in LINE_SYNTAXES:
+        return results
+    lines = node_lines(body.decode("utf-8", errors="replace"))
     for result in results:
         focus = result["focus_node"]
-        line = lines.get(focus["value"]) if focus and focus["type"] == "uri" else None
-        if line is not None:
-            result["line"] = line
-    envelope = error_body(422, exc.code, exc.message, results)
-    envelope["report"] = {k: v for k, v in report.to_json().items() if k != "results"}
-    return JSONResponse(envelope, status_code=422)
+        if focus and focus["type"] == "uri" and focus["value"] in lines:
+            result["line"] = lines[focus["value"]]
+    return results
 
 
-async def _write(request: Request, service: CurationService, principal: Principal | None, body: bytes,
-                 mode: str, sources: list[str], comment: str | None, graph: str | None,
-                 dry_run: bool = False) -> tuple[WriteOutcome | None, Response | None]:
-    fmt = _format_of(request) if mode != "delete" else "turtle"
-    triples, graph = _triples(body, fmt, graph) if mode != "delete" else ([], graph)
-    write = WriteRequest(triples, sources, comment, graph, mode)
+def _report_response(request: Request, exc: ValidationFailed, body: bytes, syntax: Representation) -> Response:
+    """422 with the SHACL report: the error envelope (results with body lines) or SHACL Turtle."""
+    if negotiate(request.headers.get("accept"), REPORT_FORMATS) is TURTLE_REPORT:
+        return Response(exc.report.to_turtle(), status_code=422, media_type="text/turtle; charset=utf-8")
+    return response_for(exc, _with_lines(exc.report.to_json()["results"], body, syntax))
+
+
+def _write(request: Request, service: CurationService, principal: Principal, body: bytes, mode: str,
+           sources: list[str], comment: str | None, graph: str | None) -> tuple[WriteOutcome | None, Response | None]:
+    syntax = _syntax_of(request) if mode != "delete" else None
+    triples, graph = _triples(body, syntax, graph) if syntax is not None else ([], graph)
     try:
-        if dry_run:
-            return await run_in_threadpool(service.validate, write, principal), None
-        return await run_in_threadpool(service.write, write, principal), None
+        return service.write(WriteRequest(triples, sources, comment, graph, mode), principal), None
     except ValidationFailed as exc:
-        return None, _report_response(request, exc, body, fmt)
+        return None, _report_response(request, exc, body, syntax)
 
 
 def _created(request: Request, outcome: WriteOutcome, status: int = 201) -> JSONResponse:
-    record = outcome.record
-    location = str(request.url_for("get_batch", batch_id=record.id))
+    location = str(request.url_for("get_batch", batch_id=outcome.record.id))
     return JSONResponse({"ok": True, **outcome.to_json(), "url": location}, status_code=status,
                         headers={"Location": location})
 
@@ -138,12 +124,12 @@ def _created(request: Request, outcome: WriteOutcome, status: int = 201) -> JSON
              "to its own named graph (or to `graph=`, replacing that graph's content) with a PROV record: "
              "curator, time, sources, comment, counts. 201 with the batch; 422 with the SHACL report and "
              "nothing written. " + _BODY_DOC)
-async def ingest(request: Request, service: CurationDep, principal: CuratorDep, body: BodyDep,
-                 source: Sources = [], comment: Comment = None,  # noqa: B006 - FastAPI reads the default
-                 graph: Annotated[str | None, Query(description="Named graph to write; its content is replaced "
-                                                    "(default: a new graph for the batch).")] = None) -> Response:
+def ingest(request: Request, service: CurationDep, principal: CuratorDep, body: BodyDep,
+           source: Sources = [], comment: Comment = None,  # noqa: B006 - FastAPI reads the default
+           graph: Annotated[str | None, Query(description="Named graph to write; its content is replaced "
+                                              "(default: a new graph for the batch).")] = None) -> Response:
     """Ingest a batch."""
-    outcome, refused = await _write(request, service, principal, body, "replace", source, comment, graph)
+    outcome, refused = _write(request, service, principal, body, "replace", source, comment, graph)
     return refused or _created(request, outcome)
 
 
@@ -152,20 +138,16 @@ async def ingest(request: Request, service: CurationDep, principal: CuratorDep, 
              description="The same check as `/api/ingest` (shapes, stored data, sources), as a dry run: "
              "nothing is written and no token is needed. 200 with `validation.conforms` true or false and "
              "the results; each result has the body line of its focus node where the syntax allows. " + _BODY_DOC)
-async def validate(request: Request, service: CurationDep, body: BodyDep, source: Sources = [],  # noqa: B006
-                   comment: Comment = None,
-                   graph: Annotated[str | None, Query(description="The graph the batch would replace.")] = None
-                   ) -> JSONResponse:
+def validate(request: Request, service: CurationDep, body: BodyDep, source: Sources = [],  # noqa: B006
+             comment: Comment = None,
+             graph: Annotated[str | None, Query(description="The graph the batch would replace.")] = None
+             ) -> JSONResponse:
     """Dry run of an ingest."""
-    fmt = _format_of(request)
-    triples, graph = _triples(body, fmt, graph)
-    outcome = await run_in_threadpool(service.validate, WriteRequest(triples, source, comment, graph), None)
+    syntax = _syntax_of(request)
+    triples, graph = _triples(body, syntax, graph)
+    outcome = service.validate(WriteRequest(triples, source, comment, graph), None)
     data = outcome.to_json()
-    lines = node_lines(body.decode("utf-8", errors="replace")) if fmt in _LINE_FORMATS else {}
-    for result in data["validation"]["results"]:
-        focus = result["focus_node"]
-        if focus and focus["type"] == "uri" and focus["value"] in lines:
-            result["line"] = lines[focus["value"]]
+    _with_lines(data["validation"]["results"], body, syntax)
     data.pop("batch")
     return JSONResponse({"ok": True, **data})
 
@@ -200,31 +182,30 @@ def list_batches(request: Request, service: CurationDep,
 @router.get("/api/batches/{batch_id}", summary="One batch: its record and its triples",
             description="The record and the triples the batch wrote (also after it was replaced or reverted). "
             "JSON by default; the triples alone as Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads by "
-            "`Accept` or `?format=`.")
+            "`Accept` or `?format=`. Streamed: a large batch is never held in memory as JSON.")
 def get_batch(request: Request, batch_id: str, service: CurationDep,
               format: Annotated[str | None, Query(description="turtle, ntriples, jsonld, rdfxml, trig, nquads "
                                                   "or json")] = None) -> Response:
     """One batch."""
     record = service.get(batch_id)
-    triples = service.content(record)
     representation = negotiate(request.headers.get("accept"), (JSON, *GRAPH_FORMATS), format)
+    triples = service.content(record)
     if representation is JSON:
-        return JSONResponse({"ok": True, "batch": record.to_json(),
-                             "triples": [[str(t.subject), str(t.predicate), str(t.object)] for t in triples]})
-    quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(record.graph)) for t in triples]
-    body = serialize_rdf(quads, representation.name)
-    return Response(body, media_type=representation.content_type)
+        return StreamingResponse(_batch_json(record.to_json(), triples), media_type="application/json")
+    graph = ox.NamedNode(record.graph)
+    quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+    return StreamingResponse(serialize_stream(quads, representation.name), media_type=representation.content_type)
 
 
-@router.delete("/api/batches/{batch_id}", summary="Revert a batch",
-               description="Gives the batch's graph back the content it had before the batch, after validating "
-               "that the store stays free of Violations, and records the revert (who, when, why). Curators "
-               "revert their own batches, admins any. 409 when a later batch changed the same graph.")
-async def revert_batch(batch_id: str, service: CurationDep, principal: CuratorDep,
-                       comment: Comment = None) -> JSONResponse:
-    """Revert a batch."""
-    record = await run_in_threadpool(service.revert, batch_id, principal, comment)
-    return JSONResponse({"ok": True, "batch": record.to_json()})
+def _batch_json(record: dict, triples) -> Iterator[bytes]:
+    head = json.dumps({"ok": True, "batch": record})
+    yield (head[:-1] + ', "triples": [').encode()
+    first = True
+    for t in triples:
+        row = json.dumps([str(t.subject), str(t.predicate), str(t.object)], ensure_ascii=False)
+        yield (row if first else "," + row).encode()
+        first = False
+    yield b"]}"
 
 
 # --- Graph Store Protocol: /graphs ----------------------------------------------------------------------------
@@ -246,8 +227,8 @@ def _graph_iri(graph: str | None, default: str | None, writing: bool) -> str:
 
 @router.head("/graphs", include_in_schema=False)
 @router.get("/graphs", summary="Read a named graph (Graph Store Protocol)",
-                  description="The triples of `?graph=IRI` as Turtle, N-Triples, JSON-LD, RDF/XML, TriG or "
-                  "N-Quads (by `Accept`). 404 when there is no such graph.")
+            description="The triples of `?graph=IRI` as Turtle, N-Triples, JSON-LD, RDF/XML, TriG or "
+            "N-Quads (by `Accept`), streamed. 404 when there is no such graph.")
 def read_graph(request: Request, service: CurationDep, graph: GraphParam = None,
                default: DefaultParam = None) -> Response:
     """GSP GET/HEAD."""
@@ -256,40 +237,20 @@ def read_graph(request: Request, service: CurationDep, graph: GraphParam = None,
                          "empty. Name a graph with ?graph=IRI (GET /sparql lists them: SELECT DISTINCT ?g "
                          "WHERE { GRAPH ?g {} })")
     iri = _graph_iri(graph, default, writing=False)
-    counts = service.graph_sizes()
-    if iri not in counts:
+    if not service.has_graph(iri):
         raise GraphNotFound(f"there is no graph <{iri}>")
     representation = negotiate(request.headers.get("accept"), GRAPH_FORMATS, request.query_params.getlist("format"))
     headers = {"Vary": "Accept"}
     if request.method == "HEAD":
         return Response(status_code=200, media_type=representation.content_type, headers=headers)
-    return StreamingResponse(_serialized(service.graph_quads(iri), representation.name),
+    return StreamingResponse(serialize_stream(service.graph_quads(iri), representation.name),
                              media_type=representation.content_type, headers=headers)
 
 
-_CONCATENABLE = ("turtle", "ntriples", "nquads", "trig")  # documents in these syntaxes can be concatenated
-_CHUNK = 10_000
-
-
-def _serialized(quads, fmt: str):
-    """The quads serialised in pieces of _CHUNK statements where the syntax allows, else in one piece."""
-    if fmt not in _CONCATENABLE:
-        yield serialize_rdf(list(quads), fmt)
-        return
-    batch = []
-    for quad in quads:
-        batch.append(quad)
-        if len(batch) == _CHUNK:
-            yield serialize_rdf(batch, fmt)
-            batch = []
-    if batch:
-        yield serialize_rdf(batch, fmt)
-
-
-async def _graph_write(request: Request, service: CurationService, principal: Principal, body: bytes, mode: str,
-                       graph: str | None, sources: list[str], comment: str | None) -> Response:
-    existed = graph is not None and graph in service.graph_sizes()
-    outcome, refused = await _write(request, service, principal, body, mode, sources, comment, graph)
+def _graph_write(request: Request, service: CurationService, principal: Principal, body: bytes, mode: str,
+                 graph: str | None, sources: list[str], comment: str | None) -> Response:
+    existed = graph is not None and service.has_graph(graph)
+    outcome, refused = _write(request, service, principal, body, mode, sources, comment, graph)
     if refused is not None:
         return refused
     return _created(request, outcome, status=200 if existed else 201)
@@ -299,12 +260,12 @@ async def _graph_write(request: Request, service: CurationService, principal: Pr
             openapi_extra={"requestBody": _REQUEST_BODY},
             description="The body becomes the content of `?graph=IRI`, validated and recorded as a batch "
             "(needs `source=`). 201 when the graph is new, 200 when it replaced content. " + _BODY_DOC)
-async def put_graph(request: Request, service: CurationDep, principal: CuratorDep, body: BodyDep,
-                    graph: GraphParam = None, default: DefaultParam = None, source: Sources = [],  # noqa: B006
-                    comment: Comment = None) -> Response:
+def put_graph(request: Request, service: CurationDep, principal: CuratorDep, body: BodyDep,
+              graph: GraphParam = None, default: DefaultParam = None, source: Sources = [],  # noqa: B006
+              comment: Comment = None) -> Response:
     """GSP PUT."""
     iri = _graph_iri(graph, default, writing=True)
-    return await _graph_write(request, service, principal, body, "replace", iri, source, comment)
+    return _graph_write(request, service, principal, body, "replace", iri, source, comment)
 
 
 @router.post("/graphs", summary="Add to a named graph, or create a new one (Graph Store Protocol)",
@@ -312,27 +273,39 @@ async def put_graph(request: Request, service: CurationDep, principal: CuratorDe
              description="With `?graph=IRI` the body's triples are added to that graph; without it they go to a "
              "new graph (its IRI in `Location`'s record and in `graph`). Validated and recorded as a batch "
              "(needs `source=`). " + _BODY_DOC)
-async def post_graph(request: Request, service: CurationDep, principal: CuratorDep, body: BodyDep,
-                     graph: GraphParam = None, default: DefaultParam = None, source: Sources = [],  # noqa: B006
-                     comment: Comment = None) -> Response:
+def post_graph(request: Request, service: CurationDep, principal: CuratorDep, body: BodyDep,
+               graph: GraphParam = None, default: DefaultParam = None, source: Sources = [],  # noqa: B006
+               comment: Comment = None) -> Response:
     """GSP POST."""
     if default is not None:
         _graph_iri(graph, default, writing=True)
     if graph is None:
-        outcome, refused = await _write(request, service, principal, body, "replace", source, comment, None)
+        outcome, refused = _write(request, service, principal, body, "replace", source, comment, None)
         return refused or _created(request, outcome)
-    return await _graph_write(request, service, principal, body, "append", graph, source, comment)
+    return _graph_write(request, service, principal, body, "append", graph, source, comment)
 
 
 @router.delete("/graphs", summary="Delete a named graph (Graph Store Protocol)",
                description="Empties `?graph=IRI`, after validating that nothing else depends on its triples; "
                "recorded as a batch, so it can be reverted. 404 when there is no such graph.")
-async def delete_graph(request: Request, service: CurationDep, principal: CuratorDep, graph: GraphParam = None,
-                       default: DefaultParam = None, source: Sources = [],  # noqa: B006
-                       comment: Comment = None) -> Response:
+def delete_graph(request: Request, service: CurationDep, principal: CuratorDep, graph: GraphParam = None,
+                 default: DefaultParam = None, source: Sources = [],  # noqa: B006
+                 comment: Comment = None) -> Response:
     """GSP DELETE."""
     iri = _graph_iri(graph, default, writing=True)
-    if iri not in service.graph_sizes():
+    if not service.has_graph(iri):
         raise GraphNotFound(f"there is no graph <{iri}>")
-    outcome, refused = await _write(request, service, principal, b"", "delete", source, comment, iri)
+    outcome, refused = _write(request, service, principal, b"", "delete", source, comment, iri)
     return refused or _created(request, outcome, status=200)
+
+
+@router.delete("/api/batches/{batch_id}", summary="Revert a batch",
+               description="Gives the batch's graph back the content it had before the batch, after validating "
+               "that the store stays free of Violations, and records the revert (who, when, why). Curators "
+               "revert their own batches, admins any. 409 when a later batch changed the same graph.")
+def revert_batch(batch_id: str, service: CurationDep, principal: CuratorDep,
+                 comment: Comment = None) -> JSONResponse:
+    """Revert a batch."""
+    record = service.revert(batch_id, principal, comment)
+    return JSONResponse({"ok": True, "batch": record.to_json()})
+

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from partnergraph.errors import PayloadTooLarge
-from partnergraph.services.catalogue import Catalogue
-from partnergraph.services.canned_queries import CannedQueryService
-from partnergraph.services.sparql_endpoint import SparqlEndpoint
-from partnergraph.services.store_state import StoreState
+from partnergraph.services.querying.canned_queries import CannedQueryService
+from partnergraph.services.querying.catalogue import Catalogue
+from partnergraph.services.querying.endpoint_description import EndpointDescription
+from partnergraph.services.querying.sparql_endpoint import SparqlEndpoint
+from partnergraph.services.querying.store_version import StoreVersion
 from partnergraph.settings import Settings
 
 
@@ -22,17 +22,17 @@ def get_settings(request: Request) -> Settings:
 
 def get_endpoint(request: Request) -> SparqlEndpoint:
     """The SPARQL endpoint service."""
-    return request.app.state.endpoint
+    return request.app.state.runtime.endpoint
 
 
-def get_store_state(request: Request) -> StoreState | None:
+def get_store_version(request: Request) -> StoreVersion | None:
     """The store version for caching headers (None when the store can change behind our back)."""
-    return request.app.state.store_state
+    return request.app.state.runtime.store_version
 
 
-def get_service_description(request: Request) -> Callable:
-    """A function building the service description triples for an endpoint URL."""
-    return request.app.state.service_description
+def get_endpoint_description(request: Request) -> EndpointDescription:
+    """The SPARQL service description of the endpoint."""
+    return request.app.state.runtime.endpoint_description
 
 
 def get_catalogue(request: Request) -> Catalogue:
@@ -42,14 +42,14 @@ def get_catalogue(request: Request) -> Catalogue:
 
 def get_canned_queries(request: Request) -> CannedQueryService:
     """The canned-query runner."""
-    return request.app.state.canned_queries
+    return request.app.state.runtime.canned_queries
 
 
 async def read_body(request: Request) -> bytes:
     """The request body, refused with 413 as soon as it exceeds the configured limit."""
     limit = request.app.state.settings.max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the request body is larger than the limit of {limit} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -62,8 +62,8 @@ async def read_body(request: Request) -> bytes:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EndpointDep = Annotated[SparqlEndpoint, Depends(get_endpoint)]
-StoreStateDep = Annotated[StoreState | None, Depends(get_store_state)]
-ServiceDescriptionDep = Annotated[Callable, Depends(get_service_description)]
+StoreVersionDep = Annotated[StoreVersion | None, Depends(get_store_version)]
+EndpointDescriptionDep = Annotated[EndpointDescription, Depends(get_endpoint_description)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 CannedQueriesDep = Annotated[CannedQueryService, Depends(get_canned_queries)]
 BodyDep = Annotated[bytes, Depends(read_body)]

@@ -1,4 +1,10 @@
-"""Errors to HTTP: one class -> status table and one JSON envelope for every error."""
+"""Errors to HTTP: every error, from every route, as one JSON envelope with the status its class carries.
+
+`{"ok": false, "status": 422, "code": "validation_failed", "message": "...", "details": [...]}`: the
+status and code come from the exception class (`partnergraph.errors`); details are the class's own (a
+SHACL report's results, a parameter's reason, a line and column). Anything that is not a
+PartnergraphError is a bug: it is logged with its traceback and answered with the generic 500.
+"""
 
 from __future__ import annotations
 
@@ -10,53 +16,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from partnergraph import errors
-from partnergraph.api.negotiation import NotAcceptable
 
 log = logging.getLogger(__name__)
 
-STATUS: dict[str, int] = {
-    "PartnergraphError": 500,
-    "ConfigurationError": 500,
-    "StoreError": 502,
-    "StoreUnavailable": 503,
-    "StoreLocked": 503,
-    "RdfSyntaxError": 400,
-    "UnsupportedFormat": 415,
-    "QuerySyntaxError": 400,
-    "QueryEvaluationError": 400,
-    "ValidationFailed": 422,
-    "InputNotFound": 404,
-    "NotAcceptable": 406,
-    "QueryTimeout": 503,
-    "ServiceNotAllowed": 400,
-    "ServiceCallFailed": 502,
-    "QueryNotFound": 404,
-    "InvalidParameter": 422,
-    "UpdateNotAllowed": 400,
-    "PayloadTooLarge": 413,
-    "MethodNotAllowed": 405,
-    "UnsupportedMediaType": 415,
-    "BadRequest": 400,
-    "AuthenticationRequired": 401,
-    "PermissionDenied": 403,
-    "TokenError": 500,
-    "BatchNotFound": 404,
-    "BatchConflict": 409,
-    "InvalidBatch": 422,
-    "GraphNotFound": 404,
-}
-
-HTTP_CODES = {400: "bad_request", 401: "authentication_required", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
-              413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_request",
+HTTP_CODES = {400: "bad_request", 401: "authentication_required", 403: "permission_denied",
+              404: "not_found", 405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
+              415: "unsupported_media_type", 422: "invalid_request", 429: "too_many_requests",
               500: "internal_error"}
-
-
-def status_for(exc: errors.PartnergraphError) -> int:
-    """The HTTP status of an error: its class or the nearest ancestor listed in STATUS."""
-    for cls in type(exc).__mro__:
-        if cls.__name__ in STATUS:
-            return STATUS[cls.__name__]
-    return 500
+_QUIET = (errors.StoreUnavailable, errors.QueryTimeout, errors.TooManyRequests, errors.TokensUnavailable)
 
 
 def error_body(status: int, code: str, message: str, details: list | None = None) -> dict:
@@ -70,12 +37,22 @@ def error_response(status: int, code: str, message: str, details: list | None = 
     return JSONResponse(error_body(status, code, message, details), status_code=status, headers=headers)
 
 
-def _details(exc: errors.PartnergraphError) -> list:
-    if isinstance(exc, errors.RdfSyntaxError):
-        return [{"line": exc.line, "column": exc.column, "source": exc.source}]
+def error_details(exc: errors.PartnergraphError) -> list:
+    """What the envelope's `details` holds for an error."""
     if isinstance(exc, errors.ValidationFailed):
         return exc.report.to_json()["results"]
     return list(exc.details)
+
+
+def response_for(exc: errors.PartnergraphError, details: list | None = None) -> JSONResponse:
+    """The error response for a PartnergraphError (with details replaced when given)."""
+    headers = None
+    if exc.status in (429, 503):
+        headers = {"Retry-After": "5"}
+    elif exc.status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="partnergraph"'}
+    return error_response(exc.status, exc.code, exc.message,
+                          error_details(exc) if details is None else details, headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -83,18 +60,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(errors.PartnergraphError)
     async def partnergraph_error(request: Request, exc: errors.PartnergraphError) -> JSONResponse:
-        status = status_for(exc)
-        if status >= 500 and not isinstance(exc, (errors.StoreUnavailable,)) and \
-                exc.code != "query_timeout":
+        if exc.status >= 500 and not isinstance(exc, _QUIET):
             log.error("error %s on %s %s: %s", exc.code, request.method, request.url.path, exc.message)
-        headers = {"Retry-After": "5"} if status == 503 else None
-        if status == 401:
-            headers = {"WWW-Authenticate": 'Bearer realm="partnergraph"'}
-        return error_response(status, exc.code, exc.message, _details(exc), headers)
-
-    @app.exception_handler(NotAcceptable)
-    async def not_acceptable(request: Request, exc: NotAcceptable) -> JSONResponse:
-        return error_response(406, exc.code, exc.message)
+        return response_for(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,59 +1,14 @@
-"""HTTP content negotiation (RFC 9110 Accept with q-values and wildcards) for SPARQL results."""
+"""HTTP content negotiation (RFC 9110 Accept with q-values and wildcards) among representations."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from partnergraph.errors import PartnergraphError
+from partnergraph.errors import NotAcceptable
+from partnergraph.rdf.formats import NAME_ALIASES, Representation
 
-
-class NotAcceptable(PartnergraphError):
-    """No representation the server can produce matches the Accept header."""
-
-    code = "not_acceptable"
-
-
-@dataclass(frozen=True)
-class Representation:
-    """One result format: short name, canonical media type, and aliases it answers to."""
-
-    name: str
-    media_type: str
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def content_type(self) -> str:
-        """The Content-Type header value (text types carry charset=utf-8)."""
-        if self.media_type.startswith("text/") or self.media_type in _UTF8_TYPES:
-            return f"{self.media_type}; charset=utf-8"
-        return self.media_type
-
-    def all_types(self) -> tuple[str, ...]:
-        """The canonical media type followed by its aliases."""
-        return (self.media_type, *self.aliases)
-
-
-_UTF8_TYPES = {"application/sparql-results+json", "application/ld+json", "application/n-triples",
-               "application/n-quads", "application/trig", "application/json"}
-
-SOLUTION_FORMATS = (
-    Representation("json", "application/sparql-results+json", ("application/json",)),
-    Representation("xml", "application/sparql-results+xml", ("application/xml", "text/xml")),
-    Representation("csv", "text/csv"),
-    Representation("tsv", "text/tab-separated-values"),
-)
-GRAPH_FORMATS = (
-    Representation("turtle", "text/turtle", ("application/x-turtle",)),
-    Representation("ntriples", "application/n-triples", ("text/plain",)),
-    Representation("jsonld", "application/ld+json", ("application/json",)),
-    Representation("rdfxml", "application/rdf+xml", ("application/xml", "text/xml")),
-    Representation("trig", "application/trig"),
-    Representation("nquads", "application/n-quads"),
-)
-FORMAT_ALIASES = {"ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "json-ld": "jsonld",
-                  "rdf": "rdfxml", "rdf+xml": "rdfxml", "nq": "nquads", "n-quads": "nquads",
-                  "srj": "json", "srx": "xml", "n3": "turtle", "text/n3": "turtle",
-                  "application/x-json+ld": "jsonld"}
+RESPONSE_ALIASES = {**NAME_ALIASES, "n3": "turtle", "text/n3": "turtle"}
+"""`?format=` names: N3 is asked for as Turtle, which every N3 reader reads."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +68,7 @@ def negotiate(accept: str | None, offers: tuple[Representation, ...],
     wanted = [w.strip().lower() for value in overrides for w in value.split(",") if w.strip()]
     if wanted:
         for name in wanted:
-            name = FORMAT_ALIASES.get(name, name)
+            name = RESPONSE_ALIASES.get(name, name)
             for offer in offers:
                 if name == offer.name or name in offer.all_types():
                     return offer

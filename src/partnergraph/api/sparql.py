@@ -7,14 +7,14 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 
-from partnergraph.api.deps import BodyDep, EndpointDep, ServiceDescriptionDep, StoreStateDep
-from partnergraph.api.negotiation import GRAPH_FORMATS, SOLUTION_FORMATS, negotiate, parse_accept
+from partnergraph.api.deps import BodyDep, EndpointDep, EndpointDescriptionDep, StoreVersionDep
+from partnergraph.api.negotiation import negotiate, parse_accept
 from partnergraph.errors import BadRequest, UnsupportedMediaType, UpdateNotAllowed
-from partnergraph.services.sparql_endpoint import SparqlRequest
-from partnergraph.store.rdf_io import serialize_rdf
+from partnergraph.rdf.formats import GRAPH_FORMATS, formats_for
+from partnergraph.rdf.serializing import serialize_rdf
+from partnergraph.services.querying.sparql_endpoint import SparqlRequest
 
 router = APIRouter(tags=["SPARQL"])
-BOOLEAN_FORMATS = SOLUTION_FORMATS[:2]  # CSV and TSV have no representation of an ASK result
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 QUERY_MEDIA_TYPE = "application/sparql-query"
@@ -46,9 +46,7 @@ def _one(values: list[str], name: str) -> str | None:
 
 def _respond(request: Request, endpoint, state, sparql: SparqlRequest, format_override: list[str]):
     form = endpoint.check(sparql)
-    offers = GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else \
-        BOOLEAN_FORMATS if form == "ASK" else SOLUTION_FORMATS
-    representation = negotiate(request.headers.get("accept"), offers, format_override)
+    representation = negotiate(request.headers.get("accept"), formats_for(form), format_override)
     etag = state.etag(sparql.query, "|".join(sparql.default_graphs), "|".join(sparql.named_graphs),
                       representation.name) if state is not None else None
     headers = {"Vary": "Accept, Accept-Encoding"}
@@ -69,8 +67,8 @@ def _chunks(stream):
 
 
 @router.get("/sparql", summary="SPARQL query (GET) or service description", description=SPARQL_DOC)
-def sparql_get(request: Request, endpoint: EndpointDep, state: StoreStateDep,
-               description: ServiceDescriptionDep) -> Response:
+def sparql_get(request: Request, endpoint: EndpointDep, state: StoreVersionDep,
+               description: EndpointDescriptionDep) -> Response:
     """Run `?query=`, or describe the service when there is none."""
     params = request.query_params
     if params.getlist("update"):
@@ -82,7 +80,7 @@ def sparql_get(request: Request, endpoint: EndpointDep, state: StoreStateDep,
             return RedirectResponse("/", status_code=303)
         representation = negotiate(request.headers.get("accept"), GRAPH_FORMATS,
                                    params.getlist("format"))
-        body = serialize_rdf(description(str(request.url_for("sparql_get"))), representation.name)
+        body = serialize_rdf(description.triples(str(request.url_for("sparql_get"))), representation.name)
         return Response(body, media_type=representation.content_type)
     sparql = SparqlRequest(query, params.getlist("default-graph-uri"), params.getlist("named-graph-uri"))
     return _respond(request, endpoint, state, sparql, params.getlist("format"))
@@ -97,7 +95,7 @@ def sparql_get(request: Request, endpoint: EndpointDep, state: StoreStateDep,
                      "required": ["query"]}},
                  QUERY_MEDIA_TYPE: {"schema": {"type": "string"}}}}})
 def sparql_post(request: Request, body: BodyDep, endpoint: EndpointDep,
-                state: StoreStateDep) -> Response:
+                state: StoreVersionDep) -> Response:
     """Run a query sent as a form or as the request body."""
     media_type = _media_type(request)
     url_params = request.query_params

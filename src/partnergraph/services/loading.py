@@ -13,11 +13,12 @@ import pyoxigraph as ox
 from partnergraph.errors import ValidationFailed
 from partnergraph.namespaces import ONTOLOGY_GRAPH, PGG
 from partnergraph.resources import Resources, bundled_resources
-from partnergraph.services.validation import ValidationService
-from partnergraph.services.validation_report import ValidationReport
-from partnergraph.store.base import GraphStore
-from partnergraph.store.rdf_io import parse_rdf, stable_blank_nodes
-from partnergraph.store.rdflib_bridge import to_rdflib
+from partnergraph.services.validation.validator import ValidationService
+from partnergraph.services.validation.report import ValidationReport
+from partnergraph.store.contract import GraphStore
+from partnergraph.rdf.blank_nodes import stable_blank_nodes
+from partnergraph.rdf.parsing import parse_rdf
+from partnergraph.rdf.rdflib_terms import to_rdflib
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from partnergraph.settings import Settings
-from partnergraph.store.base import GraphStore
+from partnergraph.store.contract import GraphStore
 
 
 def open_store(settings: Settings) -> GraphStore:
@@ -12,7 +12,7 @@ def open_store(settings: Settings) -> GraphStore:
         from partnergraph.store.remote import RemoteStore
 
         return RemoteStore.from_settings(settings)
-    from partnergraph.store.oxigraph import OxigraphStore
+    from partnergraph.store.oxigraph.store import OxigraphStore
 
     return OxigraphStore(None if settings.is_memory else settings.store)
 

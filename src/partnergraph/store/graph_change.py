@@ -16,14 +16,12 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from partnergraph.errors import StoreError
-from partnergraph.store.base import STAGING_PREFIX
+from partnergraph.namespaces import STAGING_PREFIX
+from partnergraph.rdf.iris import absolute_iri
 
 
 def _graph_iri(graph: str) -> ox.NamedNode:
-    try:
-        node = ox.NamedNode(graph)
-    except (TypeError, ValueError) as exc:
-        raise StoreError(f"not a valid graph IRI: {graph!r} ({exc})") from exc
+    node = absolute_iri(graph, "a graph name")
     if graph.startswith(STAGING_PREFIX):
         raise StoreError(f"graph names under {STAGING_PREFIX} are reserved: {graph}")
     return node

@@ -4,8 +4,8 @@ How the contract is kept over HTTP:
 
 - Queries are POSTed as forms (`query=`); SELECT and ASK ask for SPARQL JSON, CONSTRUCT and DESCRIBE for
   N-Triples. The whole answer is read before `query` returns, so no connection stays open while rows are
-  consumed; rows and triples become pyoxigraph terms as they are read. A 200 answer that is not valid
-  JSON is a query that failed half-way (Oxigraph then appends its error text to a truncated body).
+  consumed; pyoxigraph's own results parser reads it. A 200 answer that does not parse is a query that
+  failed half-way (Oxigraph then appends its error text to a truncated body).
 - The default graph is the union of the named graphs. Unless the server is trusted to do that itself
   (`remote_union_default_graph`, e.g. `oxigraph serve --union-default-graph`, which then gets no
   dataset parameters), every query names each of the server's named graphs both as `default-graph-uri`
@@ -16,8 +16,8 @@ How the contract is kept over HTTP:
   only named graphs, or a store without named graphs) names EMPTY_GRAPH, a graph partnergraph never
   writes, as its only `default-graph-uri`. An explicit Dataset is otherwise sent exactly as given, and
   protocol parameters override a query's own FROM / FROM NAMED, as the SPARQL Protocol specifies.
-- Bindings become a VALUES block (`sparql_lexer.insert_values`) of terms written by
-  `binding.term_to_sparql`, which escapes every special character: values never become query syntax.
+- Bindings become VALUES blocks (`sparql.rewriting.bind_values`) of terms written in pyoxigraph's
+  N-Triples form, which escapes every special character: values never become query syntax.
   As in the embedded store, only IRIs and literals can be bound. To come close to pyoxigraph's
   substitution, the block also goes first into every subquery that projects the variable, and a
   `DESCRIBE ?x` without WHERE gets one. Still different: a FILTER in a nested plain group or UNION
@@ -32,7 +32,6 @@ How the contract is kept over HTTP:
 from __future__ import annotations
 
 import io
-import json
 import logging
 import re
 import tempfile
@@ -51,21 +50,23 @@ from partnergraph.errors import (
     StoreError,
     StoreUnavailable,
 )
+from partnergraph.namespaces import STAGING_PREFIX
+from partnergraph.rdf.iris import absolute_iri
 from partnergraph.settings import Settings
-from partnergraph.store.base import (
-    STAGING_PREFIX,
+from partnergraph.sparql.lexer import query_form
+from partnergraph.sparql.rewriting import bind_values
+from partnergraph.store.contract import (
     AskResult,
     Dataset,
     GraphResult,
     GraphStore,
+    QueryExecutor,
     QueryResult,
     SelectResult,
     Term,
 )
-from partnergraph.store.binding import term_to_sparql
+from partnergraph.store.direct_executor import DirectExecutor
 from partnergraph.store.graph_change import GraphChange
-from partnergraph.store.query_values import bind_values
-from partnergraph.store.sparql_lexer import query_form
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ _VARIABLE = re.compile(r"[?$]?(\w+)\Z")
 
 class RemoteStore(GraphStore):
     """A GraphStore over a SPARQL 1.1 server: query endpoint, Graph Store endpoint, one HTTP client."""
+
+    tracks_writes = False  # other clients may write the server: no local version of its content
 
     def __init__(self, query_url: str, update_url: str, graph_store_url: str, *,
                  timeout: float = 60.0, union_default_graph: bool = False,
@@ -121,21 +124,24 @@ class RemoteStore(GraphStore):
         log.debug("remote %s query: %s", form, sparql)
         text = sparql
         if bindings:
-            names, terms = _checked_bindings(bindings)
-            text = bind_values(sparql, dict(zip(names, (term_to_sparql(t) for t in terms))))
+            text = bind_values(sparql, _checked_bindings(bindings))
         params = self._dataset_params(dataset)
         if form in ("CONSTRUCT", "DESCRIBE"):
             response = self._post_query(text, params, N_TRIPLES, _N_TRIPLES_TYPES, text == sparql)
             return GraphResult(iter(_triples(response.content)))
         response = self._post_query(text, params, RESULTS_JSON, _JSON_TYPES, text == sparql)
-        document = _json(response.content)
+        results = _results(response.content)
         if form == "ASK":
-            value = document.get("boolean")
-            if not isinstance(value, bool):
+            if not isinstance(results, ox.QueryBoolean):
                 raise StoreError("the remote store answered an ASK query without a boolean")
-            return AskResult(value)
-        variables, rows = _select_parts(document)
-        return SelectResult(variables, _rows(rows))
+            return AskResult(bool(results))
+        if not isinstance(results, ox.QuerySolutions):
+            raise StoreError("the remote store answered a SELECT query without solutions")
+        return SelectResult(results, lambda exc: _failed_answer(response.content))
+
+    def open_executor(self, *, workers: int, timeout: float | None, network: bool = False) -> QueryExecutor:
+        """Queries run on the server (its own limits apply); this process only relays them."""
+        return DirectExecutor(self, timeout=timeout)
 
     def _dataset_params(self, dataset: Dataset | None) -> list[tuple[str, str]]:
         if dataset is None:
@@ -172,7 +178,10 @@ class RemoteStore(GraphStore):
     def _select(self, sparql: str) -> list[dict[str, Term]]:
         """Rows of a SELECT sent without dataset parameters: the server's own view of its graphs."""
         response = self._post_query(sparql, [], RESULTS_JSON, _JSON_TYPES, True)
-        return list(_rows(_select_parts(_json(response.content))[1]))
+        results = _results(response.content)
+        if not isinstance(results, ox.QuerySolutions):
+            raise StoreError("the remote store answered a SELECT query without solutions")
+        return list(SelectResult(results, lambda exc: _failed_answer(response.content)).rows)
 
     def _post_query(self, text: str, params: list[tuple[str, str]], accept: str,
                     accepted: tuple[str, ...], positions: bool) -> httpx.Response:
@@ -266,6 +275,13 @@ class RemoteStore(GraphStore):
                     raise StoreError(f"the remote store counted {number} triples") from exc
         return counts
 
+    def has_graph(self, graph: str) -> bool:
+        """True when the server lists the graph (an ASK, no count)."""
+        node = _graph_node(graph)
+        response = self._post_query(f"ASK {{ GRAPH {node} {{ }} }}", [], RESULTS_JSON, _JSON_TYPES, True)
+        results = _results(response.content)
+        return isinstance(results, ox.QueryBoolean) and bool(results)
+
     def is_empty(self) -> bool:
         """True when the server lists no named graph (a cheap listing, no count)."""
         return not self._list_graphs()
@@ -324,15 +340,12 @@ class RemoteStore(GraphStore):
 
 
 def _graph_node(graph: str) -> ox.NamedNode:
-    try:
-        return ox.NamedNode(graph)
-    except (TypeError, ValueError) as exc:
-        raise StoreError(f"not a valid graph IRI: {graph!r} ({exc})") from exc
+    return absolute_iri(graph, "a graph name")
 
 
-def _checked_bindings(bindings: Mapping[str, Term]) -> tuple[list[str], list[Term]]:
-    """Variable names (without `?`/`$`) and terms; only IRIs and literals, as in the embedded store."""
-    names, terms = [], []
+def _checked_bindings(bindings: Mapping[str, Term]) -> dict[str, Term]:
+    """Variable name (without `?`/`$`) -> term; only IRIs and literals, as in the embedded store."""
+    checked = {}
     for name, term in bindings.items():
         match = _VARIABLE.match(name)
         if not match:
@@ -340,9 +353,8 @@ def _checked_bindings(bindings: Mapping[str, Term]) -> tuple[list[str], list[Ter
         if not isinstance(term, (ox.NamedNode, ox.Literal)):
             raise QueryEvaluationError(
                 f"?{match.group(1)} can only be bound to an IRI or a literal, not {type(term).__name__}")
-        names.append(match.group(1))
-        terms.append(term)
-    return names, terms
+        checked[match.group(1)] = term
+    return checked
 
 
 def _check_type(response: httpx.Response, accepted: tuple[str, ...], what: str) -> None:
@@ -377,55 +389,18 @@ def _failed_answer(body: bytes) -> QueryEvaluationError | QueryTimeout:
     return QueryEvaluationError(f"the remote store failed while answering the query: ...{tail}")
 
 
-def _json(body: bytes) -> dict:
+def _results(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
+    """SPARQL JSON results read by pyoxigraph; a body that does not parse to its end is a query that broke
+    off (so it is read through once here, and the solutions handed over are a second, lazy reading)."""
     try:
-        document = json.loads(body)
-    except ValueError as exc:
+        results = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        if isinstance(results, ox.QuerySolutions):
+            for _ in results:
+                pass
+            results = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        return results
+    except (SyntaxError, ValueError) as exc:
         raise _failed_answer(body) from exc
-    if not isinstance(document, dict):
-        raise StoreError("the remote store answered with JSON that is not SPARQL results")
-    return document
-
-
-def _select_parts(document: dict) -> tuple[list[str], list[dict]]:
-    variables = document.get("head", {}).get("vars")
-    rows = document.get("results", {}).get("bindings")
-    if not isinstance(variables, list) or not isinstance(rows, list) or \
-            not all(isinstance(v, str) for v in variables) or not all(isinstance(r, dict) for r in rows):
-        raise StoreError("the remote store answered with JSON that is not SPARQL SELECT results")
-    return variables, rows
-
-
-def _rows(rows: list[dict]) -> Iterator[dict[str, Term]]:
-    blank_nodes: dict[str, ox.BlankNode] = {}
-    for row in rows:
-        try:
-            yield {name: _term(value, blank_nodes) for name, value in row.items()}
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise StoreError(f"the remote store sent a term partnergraph cannot read: {exc}") from exc
-
-
-def _term(value: dict, blank_nodes: dict[str, ox.BlankNode]):
-    kind, text = value["type"], value["value"]
-    if kind == "uri":
-        return ox.NamedNode(text)
-    if kind == "bnode":
-        if text not in blank_nodes:
-            try:
-                blank_nodes[text] = ox.BlankNode(text)
-            except ValueError:  # a label pyoxigraph does not accept: a fresh node, same in every row
-                blank_nodes[text] = ox.BlankNode()
-        return blank_nodes[text]
-    if kind in ("literal", "typed-literal"):
-        if "xml:lang" in value:
-            return ox.Literal(text, language=value["xml:lang"])
-        if "datatype" in value:
-            return ox.Literal(text, datatype=ox.NamedNode(value["datatype"]))
-        return ox.Literal(text)
-    if kind == "triple":
-        return ox.Triple(_term(text["subject"], blank_nodes), _term(text["predicate"], blank_nodes),
-                         _term(text["object"], blank_nodes))
-    raise ValueError(f"unknown term type {kind!r}")
 
 
 def _triples(body: bytes) -> list[ox.Triple]:

@@ -2,7 +2,7 @@
 all served by this app.
 
 Include with `app.include_router(partnergraph.web.routes.router)`; nothing else needs mounting.
-The page reads the canned queries from `app.state.catalogue` (the `Catalogue` built in the lifespan).
+The page reads the canned queries from the runtime's CannedQueryService (built in the lifespan).
 """
 
 from __future__ import annotations
@@ -22,11 +22,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from partnergraph.errors import PartnergraphError, QuerySyntaxError
 from partnergraph.namespaces import PREFIXES
-from partnergraph.services.catalogue import CannedQuery, Catalogue
-from partnergraph.store.binding import term_to_sparql
-from partnergraph.store.sparql_lexer import insert_values, values_block
+from partnergraph.services.querying.canned_queries import CannedQueryService
+from partnergraph.services.querying.catalogue import CannedQuery, Catalogue
 
 log = logging.getLogger(__name__)
 
@@ -82,27 +80,7 @@ def prefixes_used(text: str) -> list[str]:
             if p.lower() not in declared and re.search(rf"(?<![\w.:/<#-]){re.escape(p)}:", text)]
 
 
-def with_example_values(query: CannedQuery) -> str:
-    """The query's text with its example parameters bound as the API binds them, written as VALUES.
-
-    `CannedQuery.prepare` checks the examples and turns them into RDF terms exactly as for a request;
-    list parameters are already a VALUES block in its text, single ones are store bindings, which an
-    editor cannot send, so they become one more VALUES block first in the top-level WHERE pattern.
-    """
-    prepared = query.prepare(query.example_params())
-    if not prepared.bindings:
-        return prepared.text
-    variables, row = list(prepared.bindings), [term_to_sparql(t) for t in prepared.bindings.values()]
-    try:
-        return insert_values(prepared.text, variables, [row])
-    except QuerySyntaxError:
-        if prepared.form != "DESCRIBE":
-            raise
-        # `DESCRIBE ?entity` has no pattern to put the block in: give it one.
-        return f"{prepared.text.rstrip()}\nWHERE {{ {values_block(variables, [row])} }}\n"
-
-
-def canned_query_entry(query: CannedQuery, base: str) -> dict[str, Any]:
+def canned_query_entry(service: CannedQueryService, query: CannedQuery, base: str) -> dict[str, Any]:
     """What the page shows and opens for one canned query (title, summary, REST URL, editor text)."""
     examples = query.example_params()
     rest_url = f"{base}/api/queries/{quote(query.name)}"
@@ -111,17 +89,13 @@ def canned_query_entry(query: CannedQuery, base: str) -> dict[str, Any]:
     rest_label = unquote(rest_url)
     header = [f"# Canned query {query.name}: {query.title}",
               f"# The API runs it with its parameters bound: {rest_label}"]
-    try:
-        text = with_example_values(query)
-        if examples:
-            header.append("# Here its example parameters are written as a VALUES block at the start "
-                          "of its WHERE pattern.")
-    except PartnergraphError as exc:
-        log.warning("canned query %s: example parameters not written into the editor text: %s",
-                    query.name, exc)
-        text = query.sparql
+    text, written = service.editor_text(query)
+    if not written:
         header.append("# Its example parameters could not be written into this text: "
                       "give them values before running it here.")
+    elif examples:
+        header.append("# Here its example parameters are written as a VALUES block at the start "
+                      "of its WHERE pattern.")
     text = text.strip()
     editor = "\n".join(header) + "\n" + prologue(prefixes_used(text)) + "\n" + text + "\n"
     return {
@@ -138,13 +112,15 @@ def canned_query_entry(query: CannedQuery, base: str) -> dict[str, Any]:
 
 def canned_queries(request: Request, base: str) -> tuple[list[dict[str, Any]], str | None]:
     """The catalogue's queries as page entries, or an empty list and the message to show instead."""
-    catalogue: Catalogue | None = getattr(request.app.state, "catalogue", None)
-    if catalogue is None:
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is None:
         return [], "This server has no canned query catalogue; the editor works without it."
+    service: CannedQueryService = runtime.canned_queries
+    catalogue = service.catalogue
     cached = _entries_cache.setdefault(catalogue, {})
     if base not in cached:
         try:
-            entries = [canned_query_entry(catalogue.get(name), base) for name in catalogue.names()]
+            entries = [canned_query_entry(service, catalogue.get(name), base) for name in catalogue.names()]
         except Exception:  # noqa: BLE001 - a broken catalogue must not take the query page down
             log.exception("the query page could not list the canned queries")
             return [], "The canned queries could not be loaded; the editor works without them."

@@ -1,0 +1,88 @@
+"""The application: `create_app(settings)` composes the API (`api/`), the pages (`web/`) and the runtime
+(store, executors, services), which the lifespan opens and closes."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from starlette.concurrency import run_in_threadpool
+
+from partnergraph import __version__
+from partnergraph.api import canned, curation, sparql
+from partnergraph.api.access_log import AccessLogMiddleware
+from partnergraph.api.errors import install_error_handlers
+from partnergraph.resources import bundled_resources
+from partnergraph.services.querying.catalogue import Catalogue
+from partnergraph.services.runtime import Runtime
+from partnergraph.settings import Settings
+from partnergraph.web import routes as web
+
+log = logging.getLogger(__name__)
+
+SWAGGER = "/static/vendor/swagger-ui"
+
+DESCRIPTION = """A sourced knowledge graph of regional migration partnerships: states, ministries, ministers
+and their posts over time, bilateral agreements, frameworks (CRRF, MIRPS, GCR, LA Declaration) and the
+source documents behind every fact.
+
+* `/sparql`: SPARQL 1.1 Protocol endpoint (any SPARQL client).
+* `/api/queries`: canned, parameterised queries as plain JSON (add `.csv` for CSV).
+* `/api/ingest`, `/api/validate`, `/api/batches`, `/graphs`: validated, recorded writes (bearer token).
+* `/`: the query page.
+
+Errors always have the shape `{"ok": false, "status", "code", "message", "details"}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; the store is opened when it starts and closed when it stops."""
+    settings = settings or Settings()
+    catalogue = Catalogue.from_directory(bundled_resources().queries_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        runtime = await run_in_threadpool(Runtime.open, settings, catalogue)
+        app.state.runtime = runtime
+        log.info("partnergraph %s serving store %s", __version__, settings.store)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(runtime.close)
+
+    app = FastAPI(title="partnergraph", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.catalogue = catalogue
+    install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS"],
+                           allow_headers=["*"],
+                           expose_headers=["ETag", "Last-Modified", "Link"])
+    app.add_middleware(AccessLogMiddleware)
+    canned.add_canned_query_routes(app, catalogue)
+    app.include_router(canned.router)
+    app.include_router(sparql.router)
+    app.include_router(curation.router)
+    app.include_router(web.router)
+    _add_docs(app)
+    return app
+
+
+def _add_docs(app: FastAPI) -> None:
+    """`/docs`: Swagger UI from the app's own static files (no CDN), with the validator badge off."""
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url, title="partnergraph API",
+            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js", swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None, "tryItOutEnabled": True})
