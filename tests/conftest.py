@@ -14,6 +14,21 @@ import uvicorn
 from partnergraph.resources import bundled_resources
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption("--all", action="store_true", default=False,
+                     help="also run the tests marked slow (the README's test command and CI do)")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Leave the slow tests out of a plain `pytest` run, unless --all asks for them."""
+    if config.getoption("--all"):
+        return
+    slow = [item for item in items if "slow" in item.keywords]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if "slow" not in item.keywords]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

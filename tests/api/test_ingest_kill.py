@@ -67,6 +67,7 @@ def server_files(tmp_path):
     return tmp_path / "store", tokens, secret, tmp_path / "server.log"
 
 
+@pytest.mark.slow
 def test_batches_are_whole_or_absent_after_sigkill_during_ingests(server_files):
     store, tokens, secret, log = server_files
     port = free_port()

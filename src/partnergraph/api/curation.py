@@ -234,8 +234,7 @@ def read_graph(request: Request, service: CurationDep, graph: GraphParam = None,
     """GSP GET/HEAD."""
     if graph is None and default is not None:
         raise BadRequest("partnergraph keeps every triple in a named graph; the default graph of the store is "
-                         "empty. Name a graph with ?graph=IRI (GET /sparql lists them: SELECT DISTINCT ?g "
-                         "WHERE { GRAPH ?g {} })")
+                         "empty. Name a graph with ?graph=IRI (the service description, GET /sparql, lists them)")
     iri = _graph_iri(graph, default, writing=False)
     if not service.has_graph(iri):
         raise GraphNotFound(f"there is no graph <{iri}>")

@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from partnergraph.namespaces import PREFIXES
-from partnergraph.services.querying.canned_queries import CannedQueryService
+from partnergraph.services.querying.canned_queries import EDITOR_EXAMPLE_QUERY, CannedQueryService
 from partnergraph.services.querying.catalogue import CannedQuery, Catalogue
 
 log = logging.getLogger(__name__)
@@ -40,22 +40,6 @@ CURATE_TITLE = "partnergraph — curate"
 PAGE_PREFIXES = ("pg", "pgid", "pgc", "pgg", "org", "time", "prov", "skos", "dct", "foaf",
                  "rdf", "rdfs", "xsd", "owl")
 
-DEFAULT_QUERY_BODY = """\
-# Agreements with their parties and signing dates
-SELECT ?agreement ?title ?signed (GROUP_CONCAT(DISTINCT ?partyName; separator=", ") AS ?parties)
-WHERE {
-  ?agreement a/rdfs:subClassOf* pg:Agreement ;
-             skos:prefLabel ?title ;
-             pg:hasParty ?party .
-  FILTER(langMatches(lang(?title), "en"))
-  OPTIONAL { ?agreement pg:signingDate ?signed }
-  OPTIONAL { ?party skos:prefLabel ?partyLabel FILTER(langMatches(lang(?partyLabel), "en")) }
-  BIND(COALESCE(STR(?partyLabel), STR(?party)) AS ?partyName)
-}
-GROUP BY ?agreement ?title ?signed
-ORDER BY (!BOUND(?signed)) (STR(?signed)) ?title
-LIMIT 100
-"""
 
 router = APIRouter(include_in_schema=False)
 _static_files = StaticFiles(directory=STATIC_DIR)
@@ -70,7 +54,7 @@ def prologue(prefixes: list[str] | tuple[str, ...]) -> str:
 
 def default_query() -> str:
     """The query the editor opens with: agreements, their parties and signing dates."""
-    return prologue(PAGE_PREFIXES) + "\n" + DEFAULT_QUERY_BODY
+    return prologue(PAGE_PREFIXES) + "\n" + EDITOR_EXAMPLE_QUERY
 
 
 def prefixes_used(text: str) -> list[str]:

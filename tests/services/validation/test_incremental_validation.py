@@ -363,6 +363,7 @@ def _random_batches(seed: int, count: int, data: set[ox.Triple], model: list[ox.
         yield f"seed {seed}, batch {index}: {names}", (added, removed)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
 def test_incremental_verdict_equals_full_validation_on_random_batches(seed, loaded, before, incremental, full):
     store, data = loaded
@@ -390,6 +391,7 @@ def synthetic_world():
     store.close()
 
 
+@pytest.mark.slow
 def test_incremental_verdict_equals_full_validation_on_synthetic_batches(synthetic_world, incremental, full):
     store, data, later = synthetic_world
     before = full.validate(data)

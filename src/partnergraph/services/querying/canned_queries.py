@@ -21,6 +21,24 @@ _NUMBERS = {XSD_NS + t for t in ("integer", "int", "long", "short", "nonNegative
 _DECIMALS = {XSD_NS + "decimal", XSD_NS + "double", XSD_NS + "float"}
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}\Z")
 
+EDITOR_EXAMPLE_QUERY = """\
+# Agreements with their parties and signing dates
+SELECT ?agreement ?title ?signed (GROUP_CONCAT(DISTINCT ?partyName; separator=", ") AS ?parties)
+WHERE {
+  ?agreement a/rdfs:subClassOf* pg:Agreement ;
+             skos:prefLabel ?title ;
+             pg:hasParty ?party .
+  FILTER(langMatches(lang(?title), "en"))
+  OPTIONAL { ?agreement pg:signingDate ?signed }
+  OPTIONAL { ?party skos:prefLabel ?partyLabel FILTER(langMatches(lang(?partyLabel), "en")) }
+  BIND(COALESCE(STR(?partyLabel), STR(?party)) AS ?partyName)
+}
+GROUP BY ?agreement ?title ?signed
+ORDER BY (!BOUND(?signed)) (STR(?signed)) ?title
+LIMIT 100
+"""
+"""The query the SPARQL editor opens with (its prefixes are declared by the page)."""
+
 
 @dataclass
 class CannedResult:

@@ -1,4 +1,4 @@
-"""The remote backend: any SPARQL 1.1 server, through the SPARQL Protocol and the Graph Store Protocol.
+"""The remote store: any SPARQL 1.1 server, through the SPARQL Protocol and the Graph Store Protocol.
 
 How the contract is kept over HTTP:
 
@@ -31,27 +31,23 @@ How the contract is kept over HTTP:
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
 
 from partnergraph.errors import (
-    QueryEvaluationError,
     QuerySyntaxError,
-    QueryTimeout,
     StoreError,
     StoreUnavailable,
 )
 from partnergraph.namespaces import STAGING_PREFIX
-from partnergraph.rdf.iris import absolute_iri
 from partnergraph.settings import Settings
 from partnergraph.sparql.lexer import query_form
 from partnergraph.sparql.rewriting import bind_values
@@ -67,6 +63,7 @@ from partnergraph.store.contract import (
 )
 from partnergraph.store.direct_executor import DirectExecutor
 from partnergraph.store.graph_change import GraphChange
+from partnergraph.store.remote import answers
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +75,8 @@ LIST_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"
 COUNT_GRAPHS = "SELECT ?g (COUNT(?s) AS ?n) WHERE { GRAPH ?g { OPTIONAL { ?s ?p ?o } } } GROUP BY ?g"
 _JSON_TYPES = (RESULTS_JSON, "application/json")
 _N_TRIPLES_TYPES = (N_TRIPLES, "text/plain")
-_CHUNK = 64 * 1024
 _SPOOL = 16 * 1024 * 1024
-_EXCERPT = 300
 _POSITION = re.compile(r"\bat (\d+):(\d+)")
-_VARIABLE = re.compile(r"[?$]?(\w+)\Z")
 
 
 class RemoteStore(GraphStore):
@@ -124,20 +118,20 @@ class RemoteStore(GraphStore):
         log.debug("remote %s query: %s", form, sparql)
         text = sparql
         if bindings:
-            text = bind_values(sparql, _checked_bindings(bindings))
+            text = bind_values(sparql, answers.checked_bindings(bindings))
         params = self._dataset_params(dataset)
         if form in ("CONSTRUCT", "DESCRIBE"):
             response = self._post_query(text, params, N_TRIPLES, _N_TRIPLES_TYPES, text == sparql)
-            return GraphResult(iter(_triples(response.content)))
+            return GraphResult(iter(answers.triples(response.content)))
         response = self._post_query(text, params, RESULTS_JSON, _JSON_TYPES, text == sparql)
-        results = _results(response.content)
+        results = answers.results(response.content)
         if form == "ASK":
             if not isinstance(results, ox.QueryBoolean):
                 raise StoreError("the remote store answered an ASK query without a boolean")
             return AskResult(bool(results))
         if not isinstance(results, ox.QuerySolutions):
             raise StoreError("the remote store answered a SELECT query without solutions")
-        return SelectResult(results, lambda exc: _failed_answer(response.content))
+        return SelectResult(results, lambda exc: answers.failed_answer(response.content))
 
     def open_executor(self, *, workers: int, timeout: float | None, network: bool = False) -> QueryExecutor:
         """Queries run on the server (its own limits apply); this process only relays them."""
@@ -178,10 +172,10 @@ class RemoteStore(GraphStore):
     def _select(self, sparql: str) -> list[dict[str, Term]]:
         """Rows of a SELECT sent without dataset parameters: the server's own view of its graphs."""
         response = self._post_query(sparql, [], RESULTS_JSON, _JSON_TYPES, True)
-        results = _results(response.content)
+        results = answers.results(response.content)
         if not isinstance(results, ox.QuerySolutions):
             raise StoreError("the remote store answered a SELECT query without solutions")
-        return list(SelectResult(results, lambda exc: _failed_answer(response.content)).rows)
+        return list(SelectResult(results, lambda exc: answers.failed_answer(response.content)).rows)
 
     def _post_query(self, text: str, params: list[tuple[str, str]], accept: str,
                     accepted: tuple[str, ...], positions: bool) -> httpx.Response:
@@ -189,19 +183,19 @@ class RemoteStore(GraphStore):
         response = self._send("POST", self.query_url, content=body,
                               headers={"Content-Type": FORM, "Accept": accept})
         if response.status_code == 400:
-            message = _excerpt(response.text)
+            message = answers.excerpt(response.text)
             match = _POSITION.search(message) if positions else None
             details = [{"line": int(match.group(1)), "column": int(match.group(2))}] if match else []
             raise QuerySyntaxError(f"the remote store refused the query: {message}", details=details)
         self._check(response, "a query")
-        _check_type(response, accepted, "a query")
+        answers.check_type(response, accepted, "a query")
         return response
 
     # -- writes and reads of whole graphs ----------------------------------------------------
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> int:
         """Serialise the triples to a temporary file, then PUT it as the graph's new content."""
-        target = _graph_node(graph)
+        target = answers.graph_node(graph)
         if graph == EMPTY_GRAPH or graph.startswith(STAGING_PREFIX):
             raise StoreError(f"the graph name {graph} is reserved by partnergraph")
         count = 0
@@ -232,7 +226,7 @@ class RemoteStore(GraphStore):
             buffer.seek(0)
             try:
                 response = self._send("PUT", self.graph_store_url, params={"graph": target.value},
-                                      content=_chunks(buffer),
+                                      content=answers.chunks(buffer),
                                       headers={"Content-Type": N_TRIPLES, "Content-Length": str(size)})
             finally:
                 self._written()
@@ -255,7 +249,7 @@ class RemoteStore(GraphStore):
 
     def drop_graph(self, graph: str) -> None:
         """DELETE the graph from the Graph Store (a 404 means it was already absent)."""
-        _graph_node(graph)
+        answers.graph_node(graph)
         try:
             response = self._send("DELETE", self.graph_store_url, params={"graph": graph})
         finally:
@@ -277,9 +271,9 @@ class RemoteStore(GraphStore):
 
     def has_graph(self, graph: str) -> bool:
         """True when the server lists the graph (an ASK, no count)."""
-        node = _graph_node(graph)
+        node = answers.graph_node(graph)
         response = self._post_query(f"ASK {{ GRAPH {node} {{ }} }}", [], RESULTS_JSON, _JSON_TYPES, True)
-        results = _results(response.content)
+        results = answers.results(response.content)
         return isinstance(results, ox.QueryBoolean) and bool(results)
 
     def is_empty(self) -> bool:
@@ -292,7 +286,7 @@ class RemoteStore(GraphStore):
             yield from self._graph_quads(name)
 
     def _graph_quads(self, name: str) -> Iterator[ox.Quad]:
-        graph = _graph_node(name)
+        graph = answers.graph_node(name)
         response = self._send("GET", self.graph_store_url, params={"graph": name},
                               headers={"Accept": N_TRIPLES}, stream=True)
         try:
@@ -301,8 +295,8 @@ class RemoteStore(GraphStore):
             if not response.is_success:
                 response.read()
                 self._check(response, f"reading graph <{name}>")
-            _check_type(response, _N_TRIPLES_TYPES, f"reading graph <{name}>")
-            reader = _Reader(response.iter_bytes())
+            answers.check_type(response, _N_TRIPLES_TYPES, f"reading graph <{name}>")
+            reader = answers.ChunkReader(response.iter_bytes())
             try:
                 for quad in ox.parse(reader, format=ox.RdfFormat.N_TRIPLES):
                     yield ox.Quad(quad.subject, quad.predicate, quad.object, graph)
@@ -310,7 +304,7 @@ class RemoteStore(GraphStore):
                 raise StoreError(f"the remote store sent invalid N-Triples for <{name}>: {exc}") from exc
             except (httpx.TransportError, OSError) as exc:
                 raise StoreUnavailable(f"reading graph <{name}> from the remote store at "
-                                       f"{_safe_url(self.graph_store_url)} failed: {exc}") from exc
+                                       f"{answers.safe_url(self.graph_store_url)} failed: {exc}") from exc
         finally:
             response.close()
 
@@ -327,107 +321,13 @@ class RemoteStore(GraphStore):
             request = self._client.build_request(method, url, **kwargs)
             return self._client.send(request, stream=stream)
         except httpx.TimeoutException as exc:
-            raise StoreUnavailable(f"the remote store at {_safe_url(url)} did not answer within "
+            raise StoreUnavailable(f"the remote store at {answers.safe_url(url)} did not answer within "
                                    f"{self.timeout:g} s") from exc
         except httpx.TransportError as exc:
-            raise StoreUnavailable(f"cannot reach the remote store at {_safe_url(url)}: {exc}") from exc
+            raise StoreUnavailable(f"cannot reach the remote store at {answers.safe_url(url)}: {exc}") from exc
 
     def _check(self, response: httpx.Response, what: str) -> None:
         if response.is_success:
             return
-        raise StoreError(f"the remote store at {_safe_url(str(response.request.url))} answered "
-                         f"HTTP {response.status_code} to {what}: {_excerpt(response.text)}")
-
-
-def _graph_node(graph: str) -> ox.NamedNode:
-    return absolute_iri(graph, "a graph name")
-
-
-def _checked_bindings(bindings: Mapping[str, Term]) -> dict[str, Term]:
-    """Variable name (without `?`/`$`) -> term; only IRIs and literals, as in the embedded store."""
-    checked = {}
-    for name, term in bindings.items():
-        match = _VARIABLE.match(name)
-        if not match:
-            raise QueryEvaluationError(f"not a SPARQL variable name: {name!r}")
-        if not isinstance(term, (ox.NamedNode, ox.Literal)):
-            raise QueryEvaluationError(
-                f"?{match.group(1)} can only be bound to an IRI or a literal, not {type(term).__name__}")
-        checked[match.group(1)] = term
-    return checked
-
-
-def _check_type(response: httpx.Response, accepted: tuple[str, ...], what: str) -> None:
-    media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in accepted:
-        raise StoreError(f"the remote store answered {what} with {media_type or 'no media type'}, "
-                         f"expected {accepted[0]}")
-
-
-def _safe_url(url: str) -> str:
-    """The URL without user name, password or query string (never put credentials in messages)."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
-def _excerpt(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
-
-
-def _chunks(buffer: io.IOBase) -> Iterator[bytes]:
-    while chunk := buffer.read(_CHUNK):
-        yield chunk
-
-
-def _failed_answer(body: bytes) -> QueryEvaluationError | QueryTimeout:
-    """The error for a 200 answer that breaks off: the server failed after it started answering."""
-    tail = _excerpt(body[-_EXCERPT:].decode("utf-8", "replace"))
-    if "cancelled" in tail.lower():
-        return QueryTimeout(f"the remote store stopped the query at its time limit: ...{tail}")
-    return QueryEvaluationError(f"the remote store failed while answering the query: ...{tail}")
-
-
-def _results(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
-    """SPARQL JSON results read by pyoxigraph; a body that does not parse to its end is a query that broke
-    off (so it is read through once here, and the solutions handed over are a second, lazy reading)."""
-    try:
-        results = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-        if isinstance(results, ox.QuerySolutions):
-            for _ in results:
-                pass
-            results = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-        return results
-    except (SyntaxError, ValueError) as exc:
-        raise _failed_answer(body) from exc
-
-
-def _triples(body: bytes) -> list[ox.Triple]:
-    try:
-        return [ox.Triple(q.subject, q.predicate, q.object)
-                for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
-    except SyntaxError as exc:
-        raise _failed_answer(body) from exc
-
-
-class _Reader(io.RawIOBase):
-    """A readable file over an iterator of byte chunks (a streamed HTTP body, for pyoxigraph.parse)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._pending = chunk
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+        raise StoreError(f"the remote store at {answers.safe_url(str(response.request.url))} answered "
+                         f"HTTP {response.status_code} to {what}: {answers.excerpt(response.text)}")
