@@ -4,19 +4,20 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from partnergraph import __version__
 from partnergraph.api import canned, curation, sparql
-from partnergraph.api.access_log import AccessLogMiddleware
+from partnergraph.api.access_log import AccessLogMiddleware, QuietCutFilter
 from partnergraph.api.errors import install_error_handlers
+from partnergraph.api.hosts import TrustedHostMiddleware
+from partnergraph.api.security_headers import SecurityHeadersMiddleware
 from partnergraph.resources import bundled_resources
 from partnergraph.services.querying.catalogue import Catalogue
 from partnergraph.services.runtime import Runtime
@@ -24,8 +25,6 @@ from partnergraph.settings import Settings
 from partnergraph.web import routes as web
 
 log = logging.getLogger(__name__)
-
-SWAGGER = "/static/vendor/swagger-ui"
 
 DESCRIPTION = """A sourced knowledge graph of regional migration partnerships: states, ministries, ministers
 and their posts over time, bilateral agreements, frameworks (CRRF, MIRPS, GCR, LA Declaration) and the
@@ -66,23 +65,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_methods=["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS"],
                            allow_headers=["*"],
                            expose_headers=["ETag", "Last-Modified", "Link"])
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(TrustedHostMiddleware, settings=settings)
     app.add_middleware(AccessLogMiddleware)
+    app.state.anonymous_validations = threading.BoundedSemaphore(settings.anonymous_validations)
     canned.add_canned_query_routes(app, catalogue)
     app.include_router(canned.router)
     app.include_router(sparql.router)
     app.include_router(curation.router)
     app.include_router(web.router)
-    _add_docs(app)
+    _quiet_cut_responses()
     return app
 
 
-def _add_docs(app: FastAPI) -> None:
-    """`/docs`: Swagger UI from the app's own static files (no CDN), with the validator badge off."""
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url, title="partnergraph API",
-            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js", swagger_css_url=f"{SWAGGER}/swagger-ui.css",
-            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
-            swagger_ui_parameters={"validatorUrl": None, "tryItOutEnabled": True})
+def _quiet_cut_responses() -> None:
+    """uvicorn logs an error for a response closed unfinished; for the ones this app cut on purpose it has
+    already logged its own line (see api.access_log)."""
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, QuietCutFilter) for f in uvicorn_errors.filters):
+        uvicorn_errors.addFilter(QuietCutFilter())

@@ -292,10 +292,17 @@ class TokenError(PartnergraphError):
 
 
 class TokensUnavailable(TokenError):
-    """The token file cannot be read (damaged, unreadable): writes are refused until an operator fixes it."""
+    """The token file cannot be read (damaged, unreadable): writes are refused until an operator fixes it.
+
+    The message never names the file (it reaches HTTP clients); `path` does, for the command line and logs.
+    """
 
     code = "tokens_unavailable"
     status = 503
+
+    def __init__(self, message: str, *, path=None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class BatchNotFound(PartnergraphError):

@@ -69,6 +69,25 @@ class Settings(BaseSettings):
         default=50 * 1024 * 1024, gt=0, description="Largest request body accepted, in bytes (413 beyond).")
     max_query_length: int = Field(
         default=1_000_000, gt=0, description="Largest SPARQL query text accepted, in bytes.")
+    max_form_fields: int = Field(
+        default=100, gt=0, description="Most fields a form body (POST /sparql) may have (400 beyond).")
+    max_anonymous_validate_bytes: int = Field(
+        default=2 * 1024 * 1024, gt=0,
+        description="Largest body /api/validate accepts without a token, in bytes (413 beyond).")
+    anonymous_validations: int = Field(
+        default=2, ge=1, le=64,
+        description="How many /api/validate requests without a token run at once (429 beyond).")
+    parse_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a request body may take to parse before it is refused (413).")
+    public_base_url: str | None = Field(
+        default=None,
+        description="The URL the service is reached at from outside (e.g. https://pg.example.org); links "
+        "in answers (Location, next pages, the catalogue, the service description) are built from it "
+        "instead of from the request's Host header.")
+    trusted_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
+        description="Host names the service answers for; other Host headers get 400. The host of "
+        "public_base_url is added; [\"*\"] accepts any host.")
     tokens_file: str | None = Field(
         default=None,
         description="JSON file of the bearer tokens that may write (default: <store>.tokens.json "

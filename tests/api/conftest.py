@@ -7,11 +7,12 @@ from fastapi.testclient import TestClient
 
 from partnergraph.app import create_app
 from partnergraph.settings import Settings
+from tests.app_settings import TEST_HOSTS
 
 
 @pytest.fixture(scope="session")
 def api_settings(tmp_path_factory) -> Settings:
-    return Settings(store=str(tmp_path_factory.mktemp("api") / "store"), query_timeout=3,
+    return Settings(store=str(tmp_path_factory.mktemp("api") / "store"), query_timeout=3, trusted_hosts=TEST_HOSTS,
                     query_workers=2, max_body_bytes=64 * 1024, max_query_length=16 * 1024)
 
 

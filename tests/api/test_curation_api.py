@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from partnergraph.app import create_app
 from partnergraph.services.tokens import TokenRegistry
 from partnergraph.settings import Settings
+from tests.app_settings import TEST_HOSTS
 from tests.curation_samples import PGID, PREFIXES, SOURCE
 
 PG = "https://w3id.org/partnergraph/ontology#"
@@ -41,6 +42,7 @@ TURTLE = {"Content-Type": "text/turtle"}
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("curation")
     settings = Settings(store=str(root / "store"), tokens_file=str(root / "tokens.json"), query_workers=1,
+                        trusted_hosts=TEST_HOSTS,
                         max_body_bytes=256 * 1024)
     registry = TokenRegistry(root / "tokens.json")
     tokens = {name: registry.create(name, role)[1] for name, role in

@@ -263,8 +263,10 @@ def test_cors_when_configured(tmp_path):
 
     from partnergraph.app import create_app
     from partnergraph.settings import Settings
+    from tests.app_settings import TEST_HOSTS
 
-    settings = Settings(store=":memory:", cors_origins=["https://example.org"], query_workers=1)
+    settings = Settings(store=":memory:", cors_origins=["https://example.org"], query_workers=1,
+                        trusted_hosts=TEST_HOSTS)
     with TestClient(create_app(settings)) as cors_client:
         response = cors_client.get("/sparql", params={"query": ASK},
                                    headers={"Origin": "https://example.org"})

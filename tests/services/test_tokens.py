@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from partnergraph.errors import TokenError
+from partnergraph.errors import TokenError, TokensUnavailable
 from partnergraph.services.tokens import ROLES, Principal, TokenInfo, TokenRegistry, hash_secret
 from partnergraph.settings import Settings
 
@@ -25,9 +25,9 @@ def registry(path):
 
 def test_created_token_authenticates_with_its_name_and_role(registry):
     info, secret = registry.create("alice", "curator")
-    assert info == TokenInfo(name="alice", role="curator", created=info.created, revoked=None)
+    assert info == TokenInfo(name="alice", role="curator", created=info.created, revoked=None, id=info.id)
     assert secret.startswith("pgt_") and len(secret) >= 4 + 43
-    assert registry.authenticate(secret) == Principal("alice", "curator")
+    assert registry.authenticate(secret) == Principal("alice", "curator", info.id)
 
 
 def test_unknown_or_empty_secret_does_not_authenticate(registry):
@@ -49,9 +49,9 @@ def test_only_the_hash_of_the_secret_is_on_disk(registry, path):
     assert secret not in text
     assert secret.removeprefix("pgt_") not in text
     data = json.loads(text)
-    assert data["version"] == 1
+    assert data["version"] == 2
     [record] = data["tokens"]
-    assert set(record) == {"name", "role", "hash", "created", "revoked"}
+    assert set(record) == {"id", "name", "role", "hash", "created", "revoked"}
     assert record["hash"] == hash_secret(secret)
     assert record["hash"].startswith("sha256:")
 
@@ -68,7 +68,7 @@ def test_list_shows_no_hash_or_secret(registry):
     [info] = registry.list()
     shown = repr(info) + json.dumps(info.to_json())
     assert "sha256" not in shown and secret not in shown
-    assert info.to_json() == {"name": "alice", "role": "curator", "created": info.created,
+    assert info.to_json() == {"id": info.id, "name": "alice", "role": "curator", "created": info.created,
                               "revoked": None, "active": True}
 
 
@@ -103,7 +103,7 @@ def test_name_of_a_revoked_token_can_be_reused(registry):
     registry.revoke("alice")
     _, new = registry.create("alice", "admin")
     assert registry.authenticate(old) is None
-    assert registry.authenticate(new) == Principal("alice", "admin")
+    assert (registry.authenticate(new).name, registry.authenticate(new).role) == ("alice", "admin")
     assert [t.active for t in registry.list()] == [False, True]
 
 
@@ -129,11 +129,11 @@ def test_second_instance_sees_created_and_revoked_tokens_without_restart(path):
     server, cli = TokenRegistry(path), TokenRegistry(path)
     assert server.authenticate("pgt_x") is None  # the server has read (the absence of) the file
     _, secret = cli.create("alice", "curator")
-    assert server.authenticate(secret) == Principal("alice", "curator")
+    assert server.authenticate(secret).role == "curator"
     cli.revoke("alice")
     assert server.authenticate(secret) is None
     _, again = cli.create("alice", "admin")
-    assert server.authenticate(again) == Principal("alice", "admin")
+    assert server.authenticate(again).role == "admin"
 
 
 def test_file_removed_behind_the_registry_means_no_tokens(registry, path):
@@ -146,21 +146,23 @@ def test_file_removed_behind_the_registry_means_no_tokens(registry, path):
 @pytest.mark.parametrize(("content", "problem"), [
     ("{not json", "not valid JSON"),
     ("[]", 'not an object with a "tokens" list'),
-    ('{"version": 2, "tokens": []}', '"version" is 2'),
+    ('{"version": 3, "tokens": []}', '"version" is 3'),
+    ('{"version": 2, "tokens": [{"name": "a", "role": "admin", "hash": "sha256:' + "0" * 64
+     + '", "created": "x", "revoked": null}]}', '"id" is missing'),
     ('{"version": 1, "tokens": [{"name": "a", "role": "owner", "hash": "sha256:' + "0" * 64
      + '", "created": "x", "revoked": null}]}', "unknown role 'owner'"),
     ('{"version": 1, "tokens": [{"name": "a", "role": "admin", "hash": "plain", "created": "x",'
      ' "revoked": null}]}', '"hash" is not'),
 ])
-def test_corrupt_file_is_a_token_error_naming_the_file_and_the_problem(path, content, problem):
+def test_corrupt_file_is_tokens_unavailable_naming_the_problem_but_not_the_path(path, content, problem):
     path.write_text(content, encoding="utf-8")
     registry = TokenRegistry(path)
     for action in (registry.list, lambda: registry.authenticate("pgt_x"),
                    lambda: registry.create("bob", "curator"), lambda: registry.revoke("a")):
-        with pytest.raises(TokenError) as info:
+        with pytest.raises(TokensUnavailable) as info:
             action()
-        assert str(path) in info.value.message
-        assert problem in info.value.message
+        assert info.value.path == path and str(path) not in info.value.message
+        assert problem in info.value.message and info.value.status == 503
     assert path.read_text(encoding="utf-8") == content
 
 
@@ -200,3 +202,29 @@ def test_memory_and_remote_stores_have_no_token_file_unless_one_is_named(tmp_pat
     named = tmp_path / "tokens.json"
     assert Settings(store=":memory:", tokens_file=str(named)).token_file_path() == named
     assert Settings(store=str(tmp_path / "s"), tokens_file=str(named)).token_file_path() == named
+
+
+def test_a_new_token_with_a_revoked_tokens_name_gets_a_new_id(registry):
+    first, secret = registry.create("alice", "curator")
+    registry.revoke("alice")
+    second, again = registry.create("alice", "curator")
+    assert first.id != second.id
+    assert registry.authenticate(again).agent_id == f"token/{second.id}"
+    assert registry.authenticate(secret) is None
+
+
+def test_a_version_1_file_is_read_with_stable_ids_and_written_back_as_version_2(path):
+    secret = "pgt_" + "a" * 43
+    path.write_text(json.dumps({"version": 1, "tokens": [
+        {"name": "old", "role": "curator", "hash": hash_secret(secret), "created": "x", "revoked": None}]}))
+    first = TokenRegistry(path).authenticate(secret)
+    assert first.token_id.startswith("v1-") and TokenRegistry(path).authenticate(secret) == first
+    TokenRegistry(path).create("new", "admin")
+    data = json.loads(path.read_text())
+    assert data["version"] == 2 and [r["id"] for r in data["tokens"]][0] == first.token_id
+    assert TokenRegistry(path).authenticate(secret) == first
+
+
+def test_local_principals_are_tied_to_their_name():
+    assert Principal("me", "admin").agent_id == "local/me"
+    assert Principal("me", "admin", "0123456789abcdef").agent_id == "token/0123456789abcdef"

@@ -71,5 +71,16 @@ def require_role(role: str) -> Callable[..., Principal]:
     return authenticated
 
 
+def optional_principal(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+) -> Principal | None:
+    """The caller's Principal when an Authorization header is sent (401 if it is not valid), else None."""
+    if not request.headers.get("authorization", "").strip():
+        return None
+    return require_role("curator")(request, _credentials)
+
+
 CuratorDep = Annotated[Principal, Depends(require_role("curator"))]
+OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
 AdminDep = Annotated[Principal, Depends(require_role("admin"))]

@@ -11,7 +11,9 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from partnergraph.api.deps import CannedQueriesDep, get_canned_queries
+from partnergraph.api.hosts import absolute_url, base_url
 from partnergraph.api.negotiation import negotiate
+from partnergraph.api.streaming import cut_on_error
 from partnergraph.rdf.formats import GRAPH_FORMATS, Representation
 from partnergraph.services.querying.canned_queries import CannedResult
 from partnergraph.services.querying.catalogue import CannedQuery
@@ -50,7 +52,7 @@ _ERROR_SCHEMA = {
             description="Every canned query with its title, description and declared parameters.")
 def list_queries(request: Request, service: CannedQueriesDep) -> dict:
     """The catalogue."""
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     entries = []
     for query in service.catalogue:
         entry = service.describe(query)
@@ -66,7 +68,26 @@ def _next_url(request: Request, result: CannedResult) -> str | None:
         return None
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
     params += [("limit", str(result.limit)), ("offset", str(result.offset + result.limit))]
-    return str(request.url.replace(query=urlencode(params)))
+    return absolute_url(request, request.url.path, urlencode(params))
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A cell for the canned-query CSV: text that a spreadsheet would run as a formula gets a leading `'`.
+
+    OWASP's CSV injection advice: a cell starting with = + - @ (or a tab or carriage return) is prefixed.
+    Numbers and booleans are written as they are; SPARQL's own CSV at /sparql is left as the standard says.
+    """
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _csv_body(result: CannedResult) -> bytes:
@@ -74,9 +95,7 @@ def _csv_body(result: CannedResult) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(result.columns)
     for row in result.rows:
-        writer.writerow(["" if row[c] is None else
-                         ("true" if row[c] is True else "false" if row[c] is False else row[c])
-                         for c in result.columns])
+        writer.writerow([spreadsheet_safe(row[c]) for c in result.columns])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -91,7 +110,7 @@ def run_canned_query(request: Request, name: str, *, force_csv: bool = False) ->
     if query.form in ("CONSTRUCT", "DESCRIBE"):
         representation = negotiate(request.headers.get("accept"), GRAPH_FORMATS, fmt)
         result = service.run(name, params, graph_format=representation.name)
-        return StreamingResponse(result.graph_chunks, media_type=representation.content_type)
+        return StreamingResponse(cut_on_error(result.graph_chunks), media_type=representation.content_type)
     representation = CSV if force_csv else negotiate(request.headers.get("accept"), TABLE_FORMATS, fmt)
     result = service.run(name, params, limit=request.query_params.get("limit"),
                          offset=request.query_params.get("offset"))

@@ -20,11 +20,14 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from partnergraph.api.auth import CuratorDep
-from partnergraph.api.deps import BodyDep
+from partnergraph.api.auth import CuratorDep, OptionalPrincipalDep
+from partnergraph.api.deps import BodyDep, read_limited
 from partnergraph.api.errors import response_for
+from partnergraph.api.hosts import absolute_url
 from partnergraph.api.negotiation import negotiate
-from partnergraph.errors import AuthenticationRequired, BadRequest, GraphNotFound, InvalidBatch, ValidationFailed
+from partnergraph.api.streaming import cut_on_error
+from partnergraph.errors import (AuthenticationRequired, BadRequest, GraphNotFound, InvalidBatch, TooManyRequests,
+                                 ValidationFailed)
 from partnergraph.rdf.formats import GRAPH_FORMATS, LINE_SYNTAXES, Representation, body_syntax
 from partnergraph.rdf.parsing import parse_bytes
 from partnergraph.rdf.serializing import serialize_stream
@@ -65,11 +68,12 @@ def _syntax_of(request: Request) -> Representation:
     return body_syntax(request.headers.get("content-type", ""))
 
 
-def _triples(body: bytes, syntax: Representation, graph: str | None) -> tuple[list[ox.Triple], str | None]:
+def _triples(body: bytes, syntax: Representation, graph: str | None,
+             timeout: float | None = None) -> tuple[list[ox.Triple], str | None]:
     """The body's triples and the graph it names (a TriG/N-Quads/JSON-LD body may name exactly one)."""
     if graph is not None:
         graph = check_iri(graph, "graph")
-    statements = parse_bytes(body, syntax, base_iri=graph, source="request body")
+    statements = parse_bytes(body, syntax, base_iri=graph, source="request body", timeout=timeout)
     named = {s.graph_name.value for s in statements if isinstance(s, ox.Quad)}
     if len(named) > 1:
         raise InvalidBatch(f"the body names {len(named)} graphs; send one graph per request")
@@ -103,7 +107,8 @@ def _report_response(request: Request, exc: ValidationFailed, body: bytes, synta
 def _write(request: Request, service: CurationService, principal: Principal, body: bytes, mode: str,
            sources: list[str], comment: str | None, graph: str | None) -> tuple[WriteOutcome | None, Response | None]:
     syntax = _syntax_of(request) if mode != "delete" else None
-    triples, graph = _triples(body, syntax, graph) if syntax is not None else ([], graph)
+    timeout = request.app.state.settings.parse_timeout
+    triples, graph = _triples(body, syntax, graph, timeout) if syntax is not None else ([], graph)
     try:
         return service.write(WriteRequest(triples, sources, comment, graph, mode), principal), None
     except ValidationFailed as exc:
@@ -111,7 +116,7 @@ def _write(request: Request, service: CurationService, principal: Principal, bod
 
 
 def _created(request: Request, outcome: WriteOutcome, status: int = 201) -> JSONResponse:
-    location = str(request.url_for("get_batch", batch_id=outcome.record.id))
+    location = absolute_url(request, request.app.url_path_for("get_batch", batch_id=outcome.record.id))
     return JSONResponse({"ok": True, **outcome.to_json(), "url": location}, status_code=status,
                         headers={"Location": location})
 
@@ -133,19 +138,37 @@ def ingest(request: Request, service: CurationDep, principal: CuratorDep, body: 
     return refused or _created(request, outcome)
 
 
+async def read_validation_body(request: Request, principal: OptionalPrincipalDep) -> bytes:
+    """The body of a dry run: within `max_body_bytes` with a token, `max_anonymous_validate_bytes` without."""
+    settings = request.app.state.settings
+    return await read_limited(request, settings.max_body_bytes if principal is not None
+                              else settings.max_anonymous_validate_bytes)
+
+
 @router.post("/api/validate", summary="Validate a batch without writing it",
              openapi_extra={"requestBody": _REQUEST_BODY},
              description="The same check as `/api/ingest` (shapes, stored data, sources), as a dry run: "
-             "nothing is written and no token is needed. 200 with `validation.conforms` true or false and "
-             "the results; each result has the body line of its focus node where the syntax allows. " + _BODY_DOC)
-def validate(request: Request, service: CurationDep, body: BodyDep, source: Sources = [],  # noqa: B006
+             "nothing is written. 200 with `validation.conforms` true or false and the results; each result "
+             "has the body line of its focus node where the syntax allows. No token is needed, but without "
+             "one a body may be at most `max_anonymous_validate_bytes` and only `anonymous_validations` "
+             "dry runs run at once (429 beyond). " + _BODY_DOC)
+def validate(request: Request, service: CurationDep, principal: OptionalPrincipalDep,
+             body: Annotated[bytes, Depends(read_validation_body)], source: Sources = [],  # noqa: B006
              comment: Comment = None,
              graph: Annotated[str | None, Query(description="The graph the batch would replace.")] = None
              ) -> JSONResponse:
     """Dry run of an ingest."""
     syntax = _syntax_of(request)
-    triples, graph = _triples(body, syntax, graph)
-    outcome = service.validate(WriteRequest(triples, source, comment, graph), None)
+    slots = request.app.state.anonymous_validations
+    if principal is None and not slots.acquire(blocking=False):
+        raise TooManyRequests("too many dry runs without a token are running; retry in a moment, or send "
+                              "a curator token")
+    try:
+        triples, graph = _triples(body, syntax, graph, request.app.state.settings.parse_timeout)
+        outcome = service.validate(WriteRequest(triples, source, comment, graph), None)
+    finally:
+        if principal is None:
+            slots.release()
     data = outcome.to_json()
     _with_lines(data["validation"]["results"], body, syntax)
     data.pop("batch")
@@ -174,7 +197,7 @@ def list_batches(request: Request, service: CurationDep,
     if offset + limit < len(records):
         params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
         params += [("limit", str(limit)), ("offset", str(offset + limit))]
-        next_url = str(request.url.replace(query=urlencode(params)))
+        next_url = absolute_url(request, request.url.path, urlencode(params))
     return {"ok": True, "batches": [r.to_json() for r in page], "total": len(records), "limit": limit,
             "offset": offset, "next": next_url}
 
@@ -191,10 +214,11 @@ def get_batch(request: Request, batch_id: str, service: CurationDep,
     representation = negotiate(request.headers.get("accept"), (JSON, *GRAPH_FORMATS), format)
     triples = service.content(record)
     if representation is JSON:
-        return StreamingResponse(_batch_json(record.to_json(), triples), media_type="application/json")
+        return StreamingResponse(cut_on_error(_batch_json(record.to_json(), triples)), media_type="application/json")
     graph = ox.NamedNode(record.graph)
     quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
-    return StreamingResponse(serialize_stream(quads, representation.name), media_type=representation.content_type)
+    return StreamingResponse(cut_on_error(serialize_stream(quads, representation.name)),
+                             media_type=representation.content_type)
 
 
 def _batch_json(record: dict, triples) -> Iterator[bytes]:
@@ -242,7 +266,7 @@ def read_graph(request: Request, service: CurationDep, graph: GraphParam = None,
     headers = {"Vary": "Accept"}
     if request.method == "HEAD":
         return Response(status_code=200, media_type=representation.content_type, headers=headers)
-    return StreamingResponse(serialize_stream(service.graph_quads(iri), representation.name),
+    return StreamingResponse(cut_on_error(serialize_stream(service.graph_quads(iri), representation.name)),
                              media_type=representation.content_type, headers=headers)
 
 

@@ -14,6 +14,8 @@ from partnergraph.services.querying.sparql_endpoint import SparqlEndpoint
 from partnergraph.services.querying.store_version import StoreVersion
 from partnergraph.settings import Settings
 
+QUERY_BODY_SLACK = 64 * 1024
+
 
 def get_settings(request: Request) -> Settings:
     """The settings the app was built with."""
@@ -45,9 +47,8 @@ def get_canned_queries(request: Request) -> CannedQueryService:
     return request.app.state.runtime.canned_queries
 
 
-async def read_body(request: Request) -> bytes:
-    """The request body, refused with 413 as soon as it exceeds the configured limit."""
-    limit = request.app.state.settings.max_body_bytes
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it (or its declared length) exceeds `limit` bytes."""
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the request body is larger than the limit of {limit} bytes")
@@ -60,6 +61,16 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+async def read_body(request: Request) -> bytes:
+    """The request body, within `max_body_bytes`."""
+    return await read_limited(request, request.app.state.settings.max_body_bytes)
+
+
+async def read_query_body(request: Request) -> bytes:
+    """A SPARQL protocol body: the query (within `max_query_length`) and a little room for dataset IRIs."""
+    return await read_limited(request, request.app.state.settings.max_query_length + QUERY_BODY_SLACK)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EndpointDep = Annotated[SparqlEndpoint, Depends(get_endpoint)]
 StoreVersionDep = Annotated[StoreVersion | None, Depends(get_store_version)]
@@ -67,3 +78,4 @@ EndpointDescriptionDep = Annotated[EndpointDescription, Depends(get_endpoint_des
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 CannedQueriesDep = Annotated[CannedQueryService, Depends(get_canned_queries)]
 BodyDep = Annotated[bytes, Depends(read_body)]
+QueryBodyDep = Annotated[bytes, Depends(read_query_body)]

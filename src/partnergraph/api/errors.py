@@ -60,7 +60,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(errors.PartnergraphError)
     async def partnergraph_error(request: Request, exc: errors.PartnergraphError) -> JSONResponse:
-        if exc.status >= 500 and not isinstance(exc, _QUIET):
+        if isinstance(exc, errors.TokensUnavailable):
+            log.error("writes refused: %s (token file %s)", exc.message, exc.path)
+        elif exc.status >= 500 and not isinstance(exc, _QUIET):
             log.error("error %s on %s %s: %s", exc.code, request.method, request.url.path, exc.message)
         return response_for(exc)
 

@@ -7,8 +7,10 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 
-from partnergraph.api.deps import BodyDep, EndpointDep, EndpointDescriptionDep, StoreVersionDep
+from partnergraph.api.deps import EndpointDep, EndpointDescriptionDep, QueryBodyDep, StoreVersionDep
+from partnergraph.api.hosts import absolute_url
 from partnergraph.api.negotiation import negotiate, parse_accept
+from partnergraph.api.streaming import cut_on_error
 from partnergraph.errors import BadRequest, UnsupportedMediaType, UpdateNotAllowed
 from partnergraph.rdf.formats import GRAPH_FORMATS, formats_for
 from partnergraph.rdf.serializing import serialize_rdf
@@ -56,14 +58,7 @@ def _respond(request: Request, endpoint, state, sparql: SparqlRequest, format_ov
         if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
             return Response(status_code=304, headers=headers)
     stream = endpoint.run(sparql, representation.name)
-    return StreamingResponse(_chunks(stream), media_type=representation.content_type, headers=headers)
-
-
-def _chunks(stream):
-    try:
-        yield from stream
-    finally:
-        stream.close()
+    return StreamingResponse(cut_on_error(stream), media_type=representation.content_type, headers=headers)
 
 
 @router.get("/sparql", summary="SPARQL query (GET) or service description", description=SPARQL_DOC)
@@ -80,7 +75,8 @@ def sparql_get(request: Request, endpoint: EndpointDep, state: StoreVersionDep,
             return RedirectResponse("/", status_code=303)
         representation = negotiate(request.headers.get("accept"), GRAPH_FORMATS,
                                    params.getlist("format"))
-        body = serialize_rdf(description.triples(str(request.url_for("sparql_get"))), representation.name)
+        endpoint_url = absolute_url(request, request.app.url_path_for("sparql_get"))
+        body = serialize_rdf(description.triples(endpoint_url), representation.name)
         return Response(body, media_type=representation.content_type)
     sparql = SparqlRequest(query, params.getlist("default-graph-uri"), params.getlist("named-graph-uri"))
     return _respond(request, endpoint, state, sparql, params.getlist("format"))
@@ -94,16 +90,20 @@ def sparql_get(request: Request, endpoint: EndpointDep, state: StoreVersionDep,
                      "named-graph-uri": {"type": "array", "items": {"type": "string"}}},
                      "required": ["query"]}},
                  QUERY_MEDIA_TYPE: {"schema": {"type": "string"}}}}})
-def sparql_post(request: Request, body: BodyDep, endpoint: EndpointDep,
+def sparql_post(request: Request, body: QueryBodyDep, endpoint: EndpointDep,
                 state: StoreVersionDep) -> Response:
     """Run a query sent as a form or as the request body."""
     media_type = _media_type(request)
     url_params = request.query_params
     if media_type == FORM_MEDIA_TYPE:
+        fields = request.app.state.settings.max_form_fields
         try:
-            form = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            form = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
+                            max_num_fields=fields)
         except UnicodeDecodeError as exc:
             raise BadRequest("the form body is not UTF-8") from exc
+        except ValueError as exc:  # parse_qs's "Max number of fields exceeded"
+            raise BadRequest(f"the form has more than {fields} fields") from exc
         if form.get("update"):
             raise UpdateNotAllowed("this endpoint answers queries only; SPARQL updates are not accepted")
         query = _one(form.get("query", []), "query")

@@ -10,7 +10,7 @@ from typing import NoReturn
 import rdflib
 from rich.console import Console
 
-from partnergraph.errors import RdfSyntaxError, PartnergraphError, ValidationFailed
+from partnergraph.errors import PartnergraphError, RdfSyntaxError, TokensUnavailable, ValidationFailed
 from partnergraph.services.validation.report import ValidationReport, compact
 
 SEVERITY_STYLE = {"Violation": "bold red", "Warning": "yellow", "Info": "cyan"}
@@ -28,6 +28,8 @@ def describe_error(exc: PartnergraphError) -> str:
             if exc.column is not None:
                 where += f":{exc.column}"
         return f"{where}: {exc.message}"
+    if isinstance(exc, TokensUnavailable) and exc.path is not None:
+        return f"{exc.message} (token file: {exc.path})"
     return exc.message
 
 

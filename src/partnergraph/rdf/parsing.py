@@ -12,13 +12,19 @@ Safety, as measured on pyoxigraph 0.5.13:
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from xml.parsers import expat
 
 import pyoxigraph as ox
 
-from partnergraph.errors import InputNotFound, RdfSyntaxError
-from partnergraph.rdf.formats import RDF_XML, Representation, has_extension, rdf_syntax
+from partnergraph.errors import InputNotFound, PayloadTooLarge, RdfSyntaxError
+from partnergraph.rdf.formats import JSON_LD, RDF_XML, Representation, has_extension, rdf_syntax
+from partnergraph.rdf.nesting import json_depth, xml_depth
+
+MAX_NESTING = 100
+"""Deepest nesting accepted in JSON-LD and RDF/XML (see `nesting`); real data stays far below."""
+_DEADLINE_STEP = 1000  # statements between two looks at the clock
 
 _ENTITY_DECLARATION = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _PARSER_PREFIX = re.compile(r"^Parser error (?:at|between) line \d+ column \d+(?: and line \d+ column \d+)?: ")
@@ -88,13 +94,41 @@ def parse_rdf(data: bytes | str | Path, fmt: str | None = None, *, media_type: s
     return parse_bytes(content, syntax, base_iri=base_iri, source=source)
 
 
+def check_nesting(content: bytes, syntax: Representation, source: str, limit: int = MAX_NESTING) -> None:
+    """Refuse JSON-LD or RDF/XML that nests deeper than `limit` (their parsers are quadratic in depth)."""
+    if syntax is JSON_LD:
+        depth = json_depth(content, limit)
+    elif syntax is RDF_XML:
+        depth = xml_depth(content, limit)
+    else:
+        return
+    if depth > limit:
+        raise RdfSyntaxError(f"{source}: the document nests more than {limit} levels deep; partnergraph "
+                             f"reads {syntax.name} documents up to {limit} levels (flatten it, or send "
+                             "Turtle or N-Triples)", source=source)
+
+
 def parse_bytes(content: bytes, syntax: Representation, *, base_iri: str | None = None,
-                source: str = "input") -> list[ox.Triple | ox.Quad]:
-    """Parse bytes in a known syntax, all or nothing (see `parse_rdf`)."""
+                source: str = "input", timeout: float | None = None) -> list[ox.Triple | ox.Quad]:
+    """Parse bytes in a known syntax, all or nothing (see `parse_rdf`).
+
+    With `timeout`, parsing stops with PayloadTooLarge once that many seconds have passed; the clock is
+    read between statements, and the nesting bound keeps the time one statement can take small.
+    """
     if syntax is RDF_XML:
         check_xml_safety(content, source)
+    check_nesting(content, syntax, source)
+    deadline = time.monotonic() + timeout if timeout is not None else None
     try:
-        statements = list(ox.parse(content, format=syntax.rdf, base_iri=base_iri))
+        statements = []
+        for statement in ox.parse(content, format=syntax.rdf, base_iri=base_iri):
+            statements.append(statement)
+            if deadline is not None and len(statements) % _DEADLINE_STEP == 0 and time.monotonic() > deadline:
+                raise PayloadTooLarge(f"{source}: parsing took longer than {timeout:g} s and was stopped after "
+                                      f"{len(statements)} statements; send smaller batches")
+    except MemoryError as exc:
+        raise PayloadTooLarge(f"{source}: a single term (a literal or an IRI) is larger than the parser "
+                              f"accepts ({exc}); large texts belong in a file that a source node links to") from exc
     except SyntaxError as exc:
         error = _syntax_error(exc, source)
         if syntax is RDF_XML and error.line is None:

@@ -2,8 +2,12 @@
 
 The file looks like::
 
-    {"version": 1, "tokens": [{"name": "alice", "role": "curator", "hash": "sha256:<hex>",
-                               "created": "2025-01-01T12:00:00Z", "revoked": null}]}
+    {"version": 2, "tokens": [{"id": "3f9a1c0b2d4e6f70", "name": "alice", "role": "curator",
+                               "hash": "sha256:<hex>", "created": "2025-01-01T12:00:00Z", "revoked": null}]}
+
+Every token has an id that is never reused: batches are tied to it, so a new token with a revoked
+token's name does not inherit that token's batches and graphs (the name is for display). Version 1
+files (no ids) are read with ids derived from each token's hash, and written back as version 2.
 
 Only the SHA-256 of a token is stored. A token is `pgt_` followed by 256 random bits
 (`secrets.token_urlsafe(32)`), so it cannot be guessed or brute-forced from its hash; a fast hash is
@@ -32,15 +36,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from partnergraph.errors import TokenError
+from partnergraph.errors import TokenError, TokensUnavailable
 
 ROLES: tuple[str, ...] = ("curator", "admin")
 """The roles, weakest first: a role may do everything the roles before it may do."""
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 TOKEN_PREFIX = "pgt_"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 _HASH_PATTERN = re.compile(r"sha256:[0-9a-f]{64}")
+_ID_PATTERN = re.compile(r"(?:v1-)?[0-9a-f]{16}")
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
 
 
@@ -51,10 +57,16 @@ def _check_role(role: str) -> None:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who a valid token belongs to: its name and role."""
+    """Who acts: a token's name, role and id, or (no token id) someone who opened the store directly."""
 
     name: str
     role: str
+    token_id: str | None = None
+
+    @property
+    def agent_id(self) -> str:
+        """What batch records tie the curator to: the token's id, never reused, or the local name."""
+        return f"token/{self.token_id}" if self.token_id else f"local/{self.name}"
 
     def can(self, role: str) -> bool:
         """True when this principal's role includes `role` (admin includes curator)."""
@@ -70,6 +82,7 @@ class TokenInfo:
     role: str
     created: str
     revoked: str | None = None
+    id: str = ""
 
     @property
     def active(self) -> bool:
@@ -78,7 +91,7 @@ class TokenInfo:
 
     def to_json(self) -> dict:
         """The token as a JSON object for `token list --format json`."""
-        return {"name": self.name, "role": self.role, "created": self.created,
+        return {"id": self.id, "name": self.name, "role": self.role, "created": self.created,
                 "revoked": self.revoked, "active": self.active}
 
 
@@ -93,7 +106,12 @@ def _now() -> str:
 
 def _info(record: dict) -> TokenInfo:
     return TokenInfo(name=record["name"], role=record["role"], created=record["created"],
-                     revoked=record["revoked"])
+                     revoked=record["revoked"], id=record["id"])
+
+
+def _id_from_hash(token_hash: str) -> str:
+    """The id of a token from a version 1 file: derived from its hash, so it is the same at every read."""
+    return "v1-" + hashlib.sha256(token_hash.encode("ascii")).hexdigest()[:16]
 
 
 class TokenRegistry:
@@ -117,7 +135,7 @@ class TokenRegistry:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise TokenError(f"cannot read the token file {self.path}: {exc.strerror}") from exc
+            raise TokensUnavailable(f"the token file cannot be read: {exc.strerror}", path=self.path) from exc
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def _read(self) -> list[dict]:
@@ -128,7 +146,7 @@ class TokenRegistry:
             return []
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
-            raise TokenError(f"cannot read the token file {self.path}: {reason}") from exc
+            raise TokensUnavailable(f"the token file cannot be read: {reason}", path=self.path) from exc
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -136,19 +154,25 @@ class TokenRegistry:
                                 f"{exc.msg})") from exc
         if not isinstance(data, dict) or not isinstance(data.get("tokens"), list):
             raise self._corrupt('it is not an object with a "tokens" list')
-        if data.get("version") != FORMAT_VERSION:
-            raise self._corrupt(f'its "version" is {data.get("version")!r}; this partnergraph reads '
-                                f"version {FORMAT_VERSION}")
+        version = data.get("version")
+        if version not in READABLE_VERSIONS:
+            raise self._corrupt(f'its "version" is {version!r}; this partnergraph reads versions '
+                                f"{', '.join(map(str, READABLE_VERSIONS))}")
         for index, record in enumerate(data["tokens"]):
-            problem = self._record_problem(record)
+            problem = self._record_problem(record, version)
             if problem:
                 raise self._corrupt(f"token #{index + 1}: {problem}")
+            if version == 1:
+                record["id"] = _id_from_hash(record["hash"])
         return data["tokens"]
 
     @staticmethod
-    def _record_problem(record: object) -> str | None:
+    def _record_problem(record: object, version: int) -> str | None:
         if not isinstance(record, dict):
             return "is not an object"
+        if version >= 2 and not (isinstance(record.get("id"), str) and _ID_PATTERN.fullmatch(record["id"])):
+            return f'"id" is missing or not 16 hex digits: {record.get("id")!r}'
+
         name = record.get("name")
         if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
             return f"bad name {name!r}"
@@ -164,9 +188,9 @@ class TokenRegistry:
             return f'{name}: "revoked" is missing (null for an active token)'
         return None
 
-    def _corrupt(self, problem: str) -> TokenError:
-        return TokenError(f"the token file {self.path} is damaged: {problem}. Fix it by hand, or move "
-                          "it away and create the tokens again with `partnergraph token create`")
+    def _corrupt(self, problem: str) -> TokensUnavailable:
+        return TokensUnavailable(f"the token file is damaged: {problem}. Fix it by hand, or move it away "
+                                 "and create the tokens again with `partnergraph token create`", path=self.path)
 
     def _current(self) -> list[dict]:
         """The records, re-read only when the file changed since the last read."""
@@ -194,7 +218,7 @@ class TokenRegistry:
             if hmac.compare_digest(digest, record["hash"].encode("ascii")) \
                     and record["revoked"] is None:
                 found = record
-        return Principal(found["name"], found["role"]) if found is not None else None
+        return Principal(found["name"], found["role"], found["id"]) if found is not None else None
 
     # writing
 
@@ -205,8 +229,8 @@ class TokenRegistry:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise TokenError(f"cannot create the token lock file {self.lock_path}: "
-                             f"{exc.strerror}") from exc
+            raise TokensUnavailable(f"cannot create the token lock file: {exc.strerror}",
+                                    path=self.lock_path) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             records = [dict(r) for r in self._read()]
@@ -250,7 +274,11 @@ class TokenRegistry:
                 raise TokenError(f"a token named {name!r} is already active; revoke it first "
                                  f"(`partnergraph token revoke {name}`) or choose another name")
             secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-            record = {"name": name, "role": role, "hash": hash_secret(secret), "created": _now(),
+            used = {r["id"] for r in records}
+            token_id = secrets.token_hex(8)
+            while token_id in used:  # 64 random bits: this loop is a formality
+                token_id = secrets.token_hex(8)
+            record = {"id": token_id, "name": name, "role": role, "hash": hash_secret(secret), "created": _now(),
                       "revoked": None}
             records.append(record)
         return _info(record), secret

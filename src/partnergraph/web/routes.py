@@ -32,6 +32,7 @@ WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 TEMPLATE_PATH = WEB_DIR / "templates" / "index.html"
 CURATE_TEMPLATE_PATH = WEB_DIR / "templates" / "curate.html"
+DOCS_TEMPLATE_PATH = WEB_DIR / "templates" / "docs.html"
 
 PAGE_TITLE = "partnergraph — SPARQL"
 CURATE_TITLE = "partnergraph — curate"
@@ -192,6 +193,19 @@ def render_curate_page(request: Request) -> str:
     }
     escaped = {k: html.escape(v) for k, v in values.items()}
     return _curate_template().substitute(escaped, page_data=_script_json(data))
+
+
+@cache
+def _docs_template() -> Template:
+    return Template(DOCS_TEMPLATE_PATH.read_text(encoding="utf-8"))
+
+
+@router.get("/docs", response_class=HTMLResponse, name="docs_page")
+def docs_page(request: Request) -> HTMLResponse:
+    """The OpenAPI page: Swagger UI from the app's own static files (no CDN), the validator badge off."""
+    base = request.scope.get("root_path", "").rstrip("/")
+    values = {"static": f"{base}/static", "openapi_url": f"{base}{request.app.openapi_url}"}
+    return HTMLResponse(_docs_template().substitute({k: html.escape(v) for k, v in values.items()}))
 
 
 @router.get("/curate", response_class=HTMLResponse, name="curate_page")

@@ -65,9 +65,9 @@ def batch_graph(batch_id: str) -> str:
     return BATCH_GRAPH_PREFIX + batch_id
 
 
-def curator_iri(name: str) -> str:
-    """The prov:Agent standing for the curator whose token is called `name`."""
-    return CURATOR_PREFIX + name
+def curator_iri(agent_id: str) -> str:
+    """The prov:Agent standing for a curator: `token/<token id>` (never reused) or `local/<name>`."""
+    return CURATOR_PREFIX + agent_id
 
 
 def timestamp(moment: datetime) -> ox.Literal:
@@ -84,11 +84,12 @@ class RevertRecord:
     ended: datetime
     comment: str | None
     triple_count: int
+    curator_id: str = ""
 
     def to_json(self) -> dict:
         """The record as JSON-ready data."""
-        return {"curator": self.curator, "started": self.started.isoformat(), "ended": self.ended.isoformat(),
-                "comment": self.comment, "triple_count": self.triple_count}
+        return {"curator": self.curator, "curator_id": self.curator_id, "started": self.started.isoformat(),
+                "ended": self.ended.isoformat(), "comment": self.comment, "triple_count": self.triple_count}
 
 
 @dataclass
@@ -107,6 +108,7 @@ class BatchRecord:
     added: int
     removed: int
     replaces: str | None = None
+    curator_id: str = ""
     has_previous_content: bool = False
     reverted: RevertRecord | None = None
     replaced_by: list[str] = field(default_factory=list)
@@ -119,16 +121,17 @@ class BatchRecord:
     def to_json(self) -> dict:
         """The record as JSON-ready data."""
         return {"id": self.id, "iri": self.iri, "graph": self.graph, "operation": self.operation,
-                "curator": self.curator, "started": self.started.isoformat(), "ended": self.ended.isoformat(),
+                "curator": self.curator, "curator_id": self.curator_id, "started": self.started.isoformat(),
+                "ended": self.ended.isoformat(),
                 "sources": list(self.sources), "comment": self.comment, "triple_count": self.triple_count,
                 "added": self.added, "removed": self.removed, "replaces": self.replaces,
                 "replaced_by": list(self.replaced_by),
                 "reverted": self.reverted.to_json() if self.reverted else None}
 
 
-def agent_triples(name: str) -> list[ox.Triple]:
-    """The prov:Agent for a curator."""
-    agent = _n(curator_iri(name))
+def agent_triples(agent_id: str, name: str) -> list[ox.Triple]:
+    """The prov:Agent for a curator, labelled with the token's name."""
+    agent = _n(curator_iri(agent_id))
     return [ox.Triple(agent, A, _n(PROV.Agent)), ox.Triple(agent, P_LABEL, ox.Literal(name))]
 
 
@@ -141,7 +144,7 @@ def batch_triples(record: BatchRecord, previous_content: str | None) -> list[ox.
         ox.Triple(batch, P_ID, ox.Literal(record.id)),
         ox.Triple(batch, P_GRAPH, _n(record.graph)),
         ox.Triple(batch, P_OPERATION, ox.Literal(record.operation)),
-        ox.Triple(batch, P_AGENT, _n(curator_iri(record.curator))),
+        ox.Triple(batch, P_AGENT, _n(curator_iri(record.curator_id))),
         ox.Triple(batch, P_STARTED, timestamp(record.started)),
         ox.Triple(batch, P_ENDED, timestamp(record.ended)),
         ox.Triple(batch, P_COUNT, _typed(str(record.triple_count), integer)),
@@ -155,7 +158,7 @@ def batch_triples(record: BatchRecord, previous_content: str | None) -> list[ox.
         triples.append(ox.Triple(batch, P_REPLACES, _n(batch_iri(record.replaces))))
     if previous_content is not None:
         triples.append(ox.Triple(batch, P_PREVIOUS, ox.Literal(previous_content)))
-    return triples + agent_triples(record.curator)
+    return triples + agent_triples(record.curator_id, record.curator)
 
 
 def revert_triples(batch_id: str, revert: RevertRecord, previous_content: str | None) -> list[ox.Triple]:
@@ -164,7 +167,7 @@ def revert_triples(batch_id: str, revert: RevertRecord, previous_content: str | 
     triples = [
         ox.Triple(node, A, _n(PG.BatchRevert)),
         ox.Triple(node, P_REVERTS, _n(batch_iri(batch_id))),
-        ox.Triple(node, P_AGENT, _n(curator_iri(revert.curator))),
+        ox.Triple(node, P_AGENT, _n(curator_iri(revert.curator_id))),
         ox.Triple(node, P_STARTED, timestamp(revert.started)),
         ox.Triple(node, P_ENDED, timestamp(revert.ended)),
         ox.Triple(node, P_COUNT, _typed(str(revert.triple_count), XSD.integer)),
@@ -173,7 +176,7 @@ def revert_triples(batch_id: str, revert: RevertRecord, previous_content: str | 
         triples.append(ox.Triple(node, P_COMMENT, ox.Literal(revert.comment)))
     if previous_content is not None:
         triples.append(ox.Triple(node, P_PREVIOUS, ox.Literal(previous_content)))
-    return triples + agent_triples(revert.curator)
+    return triples + agent_triples(revert.curator_id, revert.curator)
 
 
 def ntriples_text(triples: Iterable[ox.Triple]) -> str:
@@ -192,12 +195,13 @@ _RECORDS = f"""
 PREFIX pg: <{PG}>
 PREFIX prov: <{PROV}>
 PREFIX rdfs: <{RDFS}>
-SELECT ?batch ?id ?graph ?operation ?curator ?started ?ended ?comment ?count ?added ?removed ?replaces
+SELECT ?batch ?id ?graph ?operation ?agent ?curator ?started ?ended ?comment ?count ?added ?removed ?replaces
        ?hasPrevious ?revertCurator ?revertStarted ?revertEnded ?revertComment ?revertCount
 WHERE {{
   ?batch a pg:Batch ; pg:batchId ?id ; pg:targetGraph ?graph ; pg:writeOperation ?operation ;
-         prov:wasAssociatedWith/rdfs:label ?curator ; prov:startedAtTime ?started ; prov:endedAtTime ?ended ;
+         prov:wasAssociatedWith ?agent ; prov:startedAtTime ?started ; prov:endedAtTime ?ended ;
          pg:tripleCount ?count ; pg:addedTripleCount ?added ; pg:removedTripleCount ?removed .
+  ?agent rdfs:label ?curator .
   OPTIONAL {{ ?batch rdfs:comment ?comment }}
   OPTIONAL {{ ?batch pg:replacesBatch/pg:batchId ?replaces }}
   BIND(EXISTS {{ ?batch pg:previousContent ?content }} AS ?hasPrevious)
@@ -253,6 +257,7 @@ def read_records(store: GraphStore, batch_id: str | None = None, graph: str | No
             comment=row["comment"].value if "comment" in row else None, triple_count=int(row["count"].value),
             added=int(row["added"].value), removed=int(row["removed"].value),
             replaces=row["replaces"].value if "replaces" in row else None,
+            curator_id=row["agent"].value.removeprefix(CURATOR_PREFIX),
             has_previous_content=row["hasPrevious"].value == "true", reverted=reverted)
     ordered = sorted(records.values(), key=lambda r: (r.ended, r.id))
     for row in _rows(store, _REPLACED_BY, **{k: v for k, v in bindings.items() if k == "id"}):

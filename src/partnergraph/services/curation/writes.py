@@ -35,7 +35,7 @@ from partnergraph.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from partnergraph.namespaces import PG, RDF, STAGING_PREFIX
+from partnergraph.namespaces import PG, PGG, RDF, STAGING_PREFIX
 from partnergraph.rdf.iris import absolute_iri
 from partnergraph.services.curation.batch_records import (
     BATCH_GRAPH_PREFIX,
@@ -64,6 +64,7 @@ from partnergraph.store.graph_change import GraphChange
 log = logging.getLogger(__name__)
 
 MODES = ("replace", "append", "delete")
+DATA_GRAPH_PREFIX = str(PGG["data/"])
 _SOURCE_DOCUMENT = ox.NamedNode(str(PG.SourceDocument))
 _RDF_TYPE = ox.NamedNode(str(RDF.type))
 _IS_SOURCE_DOCUMENT = f"ASK {{ ?source <{RDF.type}> <{PG.SourceDocument}> }}"
@@ -177,9 +178,12 @@ class CurationService:
     # --- writes ----------------------------------------------------------------------------------------
 
     def validate(self, request: WriteRequest, curator: Principal | None = None) -> WriteOutcome:
-        """The same checks as `write`, without writing; permissions are checked only when `curator` is given."""
-        with self._lock:
-            return self._prepare(request, curator, new_batch_id(self.clock()), dry_run=True)[0]
+        """The same checks as `write`, without writing; permissions are checked only when `curator` is given.
+
+        A dry run does not take the writers' lock: it reads the store as it is while it runs (each write
+        lands whole, so it sees any write entirely or not at all) and never holds up a curator's write.
+        """
+        return self._prepare(request, curator, new_batch_id(self.clock()), dry_run=True)[0]
 
     def write(self, request: WriteRequest, curator: Principal) -> WriteOutcome:
         """Validate and write a batch with its record; raises ValidationFailed and writes nothing if invalid."""
@@ -191,7 +195,8 @@ class CurationService:
                 raise ValidationFailed(
                     f"{outcome.report.count('Violation')} violation(s): nothing was written", report=outcome.report)
             record = BatchRecord(
-                id=batch_id, graph=plan.graph, operation=plan.operation, curator=curator.name, started=started,
+                id=batch_id, graph=plan.graph, operation=plan.operation, curator=curator.name,
+                curator_id=curator.agent_id, started=started,
                 ended=self.clock(), sources=sorted(set(request.sources)), comment=request.comment or None,
                 triple_count=len(set(plan.new)), added=outcome.added, removed=outcome.removed,
                 replaces=plan.current.id if plan.current else None)
@@ -225,7 +230,7 @@ class CurationService:
         return outcome, plan
 
     def _plan(self, request: WriteRequest, curator: Principal | None, batch_id: str) -> _Plan:
-        graph = batch_graph(batch_id) if request.graph is None else self._check_graph(request.graph)
+        graph = batch_graph(batch_id) if request.graph is None else self._check_graph(request.graph, curator)
         previous = [q.triple for q in self.store.quads(graph)] if request.graph is not None else []
         current = self._current_batch(graph) if request.graph is not None else None
         if curator is not None and (previous or current):
@@ -241,8 +246,11 @@ class CurationService:
         new = list(dict.fromkeys(request.triples))
         return _Plan(graph, "replace" if previous else "create", new, previous, current)
 
-    def _check_graph(self, graph: str) -> str:
+    def _check_graph(self, graph: str, curator: Principal | None) -> str:
         graph = check_iri(graph, "graph")
+        if graph.startswith(DATA_GRAPH_PREFIX) and curator is not None and not curator.can("admin"):
+            raise PermissionDenied(f"graphs under {DATA_GRAPH_PREFIX} hold the curated data files: only an admin "
+                                   "may write them; leave graph= out to get a graph of your own")
         if is_model_graph(graph):
             raise PermissionDenied(f"<{graph}> holds the ontology or a vocabulary: it changes with a release "
                                    "of partnergraph, not through the write API")
@@ -265,7 +273,7 @@ class CurationService:
         if current is None:
             raise PermissionDenied(f"<{graph}> was loaded from files, not written by a batch: only an admin "
                                    "may change it; send your triples to a new graph (leave graph= out)")
-        if current.curator != curator.name:
+        if current.curator_id != curator.agent_id:
             raise PermissionDenied(f"<{graph}> was last written by batch {current.id} of curator "
                                    f"{current.curator!r}: only they or an admin may change it")
 
@@ -289,7 +297,7 @@ class CurationService:
         with self._lock:
             started = self.clock()
             record = self.get(batch_id)
-            if not curator.can("admin") and record.curator != curator.name:
+            if not curator.can("admin") and record.curator_id != curator.agent_id:
                 raise PermissionDenied(f"batch {batch_id} belongs to curator {record.curator!r}: only they or "
                                        "an admin may revert it")
             if record.reverted is not None:
@@ -308,7 +316,8 @@ class CurationService:
                 raise ValidationFailed(
                     f"reverting batch {batch_id} would leave {check.report.count('Violation')} violation(s) "
                     "(other data depends on its triples): nothing was changed", report=check.report)
-            revert = RevertRecord(curator.name, started, self.clock(), comment or None, len(set(restored)))
+            revert = RevertRecord(curator.name, started, self.clock(), comment or None, len(set(restored)),
+                                  curator.agent_id)
             change = GraphChange()
             change.set_graph(record.graph, restored)
             change.add(METADATA_GRAPH, revert_triples(batch_id, revert, ntriples_text(current) if current else None))
