@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         default_factory=list,
         description="IRI prefixes that SPARQL SERVICE clauses may call; empty refuses every SERVICE "
         "(and every query that mentions the word).")
+    query_queue: int = Field(
+        default=16, ge=0, le=1000,
+        description="Queries that may wait for a busy query worker; more get 503 at once (each waiting query "
+        "holds one of the server's threads, which other requests need).")
     federation_workers: int = Field(
         default=1, ge=1, le=16,
         description="Worker processes, with network access, that run the queries calling allow-listed "

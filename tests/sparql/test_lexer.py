@@ -8,6 +8,7 @@ import pytest
 from partnergraph.errors import QuerySyntaxError
 from partnergraph.sparql.lexer import (
     declared_prefixes,
+    nesting_depth,
     first_service_mention,
     is_update,
     query_form,
@@ -154,3 +155,13 @@ def test_service_hidden_behind_a_less_than_operator_is_a_stray():
 def test_declared_prefixes():
     assert declared_prefixes("BASE <http://b/> PREFIX a: <http://a/> PREFIX : <rel#> SELECT * {}") == {
         "a": "http://a/", "": "http://b/rel#"}
+
+
+# --- nesting ---------------------------------------------------------------------------------------------
+
+
+def test_nesting_depth_counts_brackets_outside_strings_iris_and_comments():
+    assert nesting_depth("SELECT * { ?s ?p ?o }", 1000) == 1
+    assert nesting_depth('SELECT * { ?s <http://x/(a)> "((" FILTER((1)) } # (((', 1000) == 3
+    assert nesting_depth("SELECT * WHERE " + "{ " * 2000 + "?s ?p ?o" + " }" * 2000, 1000) == 1001
+    assert nesting_depth("SELECT * WHERE { FILTER(" + "(" * 5000 + "1", 1000) == 1001  # never closed

@@ -362,3 +362,29 @@ def test_closing_the_pool_leaves_no_child_processes(store):
     assert not pool._maintainer.is_alive()
     with pytest.raises(Exception, match="closed"):
         pool.execute(LIGHT)
+
+
+def test_a_query_that_crashes_the_engine_costs_one_worker_and_a_clear_error(healthy_pool):
+    """pyoxigraph's recursive parser overflows its stack on very deep nesting: the process dies."""
+    pids = set(healthy_pool.worker_pids())
+    deep = "SELECT * WHERE { FILTER(" + "(" * 50_000 + "1" + ")" * 50_000 + ") }"
+    with pytest.raises(QueryEvaluationError, match="crashed"):
+        healthy_pool.execute(deep).read()
+    assert wait_for(lambda: len(healthy_pool.worker_pids()) == 2)
+    assert len(pids & set(healthy_pool.worker_pids())) == 1
+    assert healthy_pool.execute(LIGHT).read().endswith(b"true}")
+
+
+def test_queries_beyond_the_waiting_room_are_refused_at_once(store):
+    with QueryPool(store, size=1, timeout=20, max_waiting=1) as pool:
+        busy = threading.Thread(target=lambda: pytest.raises(QueryTimeout, pool.execute, RUNAWAY, timeout=3))
+        busy.start()
+        assert wait_for(lambda: pool.status()["busy"] == 1)
+        waiting = threading.Thread(target=lambda: pool.execute(LIGHT, timeout=10).read())
+        waiting.start()
+        assert wait_for(lambda: pool.status()["waiting"] == 1)
+        with pytest.raises(QueryTimeout, match="not queued"):
+            pool.execute(LIGHT)
+        busy.join()
+        waiting.join()
+        assert pool.execute(LIGHT).read().endswith(b"true}")

@@ -23,8 +23,8 @@ def json_depth(data: bytes, limit: int) -> int:
     """The deepest nesting of objects and arrays in JSON text (strings skipped); `limit + 1` past `limit`.
 
     Every pass removes the innermost bracket pairs (one C-speed `replace`), so the number of passes that
-    empties the brackets is the depth; a pass that removes nothing means they do not match, which the
-    parser reports (0 is returned then).
+    empties the brackets is the depth; opens never closed count too (the parser recurses into them
+    before it finds the error), other unmatched brackets are left for the parser to report.
     """
     unescaped = data.replace(b"\\\\", b"").replace(b'\\"', b"")  # escaped backslashes, then escaped quotes
     syntax = unescaped.translate(None, _NOT_SYNTAX)  # quotes and brackets only
@@ -32,14 +32,12 @@ def json_depth(data: bytes, limit: int) -> int:
     # with nothing between them); what is left of strings holds brackets, and one expression drops it.
     brackets = _QUOTED.sub(b"", syntax.replace(b'""', b"")).translate(_AS_PARENS)
     depth = 0
-    while brackets:
-        if depth > limit:
-            return depth
+    while brackets and depth <= limit:
         shorter = brackets.replace(b"()", b"")
-        if len(shorter) == len(brackets):
-            return 0
+        if len(shorter) == len(brackets):  # what is left does not match: the parser reports it
+            break
         brackets, depth = shorter, depth + 1
-    return depth
+    return min(depth + brackets.count(b"("), limit + 1)  # opens never closed still nest the parser
 
 
 def xml_depth(data: bytes, limit: int) -> int:

@@ -56,13 +56,14 @@ class Runtime:
                          len(outcome.graphs), sum(outcome.graphs.values()))
             policy = ServicePolicy(settings.service_allowlist)
             executor = store.open_executor(workers=settings.query_workers, timeout=settings.query_timeout,
-                                           network=not settings.query_sandbox)
+                                           network=not settings.query_sandbox, max_waiting=settings.query_queue)
             closers.insert(0, executor.close)
             executors = [executor]
             federation = None
             if policy.federates:
                 federation = store.open_executor(workers=settings.federation_workers,
-                                                 timeout=settings.query_timeout, network=True)
+                                                 timeout=settings.query_timeout, network=True,
+                                                 max_waiting=settings.query_queue)
                 closers.insert(0, federation.close)
                 executors.append(federation)
             version = StoreVersion() if store.tracks_writes else None

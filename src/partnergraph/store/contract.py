@@ -149,8 +149,10 @@ class GraphStore(ABC):
         """Run a SPARQL query; `bindings` substitute variables with RDF terms, never text."""
 
     @abstractmethod
-    def open_executor(self, *, workers: int, timeout: float | None, network: bool = False) -> QueryExecutor:
-        """The executor for the public's queries: `workers` at a time, each stopped at `timeout` seconds.
+    def open_executor(self, *, workers: int, timeout: float | None, network: bool = False,
+                      max_waiting: int | None = None) -> QueryExecutor:
+        """The executor for the public's queries: `workers` at a time, each stopped at `timeout` seconds,
+        at most `max_waiting` more waiting for their turn (None: no bound).
 
         Only an executor opened with `network=True` may evaluate SERVICE clauses that reach the network.
         """

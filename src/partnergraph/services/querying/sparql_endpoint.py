@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from partnergraph.errors import BadRequest, PayloadTooLarge, ServiceNotAllowed, UpdateNotAllowed
+from partnergraph.errors import BadRequest, PayloadTooLarge, QuerySyntaxError, ServiceNotAllowed, UpdateNotAllowed
 from partnergraph.rdf.iris import absolute_iri
 from partnergraph.services.querying.federation_policy import ServicePolicy
-from partnergraph.sparql.lexer import is_update, query_form
+from partnergraph.sparql.lexer import is_update, nesting_depth, query_form
 from partnergraph.store.contract import QueryExecutor, QueryStream
 
 log = logging.getLogger(__name__)
+
+MAX_NESTING = 1000
+"""Deepest nesting of a query accepted (pyoxigraph's parser overflows its stack near 5,000 levels)."""
 
 
 @dataclass
@@ -46,6 +49,9 @@ class SparqlEndpoint:
                 f"the query is longer than the limit of {self.max_query_length} bytes")
         if not request.query.strip():
             raise BadRequest("the query is empty")
+        if nesting_depth(request.query, MAX_NESTING) > MAX_NESTING:
+            raise QuerySyntaxError(f"the query nests parentheses and braces more than {MAX_NESTING} levels deep, "
+                                   "more than the engine reads")
         if is_update(request.query):
             raise UpdateNotAllowed("this endpoint answers queries only; SPARQL updates are not accepted")
         for graph in request.default_graphs:

@@ -42,7 +42,8 @@ class QueryPool:
     `store` is the primary pyoxigraph Store. Give `store_path` when it is on disk (snapshots are Oxigraph
     backups next to it); leave it None for an in-memory store (snapshots are N-Quads dumps). `timeout`
     is the default limit in seconds (None: no limit); `memory_limit` caps each worker's address space
-    in bytes (a query that needs more fails; None: no cap). Workers may not open network sockets
+    in bytes (a query that needs more fails; None: no cap). At most `max_waiting` queries wait for a
+    worker (each waiting query holds a server thread); more are refused at once. Workers may not open network sockets
     (worker_sandbox) unless `network` is True: only a pool for allow-listed SERVICE queries has it.
     Thread-safe.
     """
@@ -50,10 +51,11 @@ class QueryPool:
     def __init__(self, store: ox.Store, *, store_path: str | os.PathLike | None = None, size: int = 2,
                  timeout: float | None = 30.0, memory_limit: int | None = None,
                  snapshot_dir: str | os.PathLike | None = None, chunk_size: int = 65536,
-                 start_timeout: float = 300.0, network: bool = False) -> None:
+                 start_timeout: float = 300.0, network: bool = False, max_waiting: int | None = None) -> None:
         if size < 1:
             raise ValueError("a query pool needs at least one worker")
         self.size = size
+        self.max_waiting = max_waiting
         self.timeout = timeout
         self.chunk_size = chunk_size
         self.start_timeout = start_timeout
@@ -205,6 +207,10 @@ class QueryPool:
         """An idle worker for one query, waiting first-come first-served until `deadline`."""
         ticket = object()
         with self._cond:
+            if self.max_waiting is not None and len(self._waiters) >= self.max_waiting and not self._idle:
+                raise QueryTimeout(
+                    f"all {self.size} query workers are busy and {len(self._waiters)} queries are waiting for "
+                    "them; this one was not queued (retry in a moment)", timeout=timeout)
             self._waiters.append(ticket)
             try:
                 while True:

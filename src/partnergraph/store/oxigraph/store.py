@@ -153,9 +153,11 @@ class OxigraphStore(GraphStore):
             return SelectResult(result, _evaluation_error)
         return GraphResult(_triples(result))
 
-    def open_executor(self, *, workers: int, timeout: float | None, network: bool = False) -> QueryExecutor:
+    def open_executor(self, *, workers: int, timeout: float | None, network: bool = False,
+                      max_waiting: int | None = None) -> QueryExecutor:
         """A pool of worker processes on snapshots of this store, confined unless `network`."""
-        return QueryPool(self._store(), store_path=self.path, size=workers, timeout=timeout, network=network)
+        return QueryPool(self._store(), store_path=self.path, size=workers, timeout=timeout, network=network,
+                         max_waiting=max_waiting)
 
     def _run(self, sparql: str, kwargs: dict) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         log.debug("query: %s", sparql)

@@ -127,6 +127,10 @@ class QueryStream:
                 timeout=self._timeout)
         if self._owner.closed:
             raise StoreUnavailable("the query pool was closed while the query ran")
+        if tag == b"" and worker.exitcode == -signal.SIGSEGV:
+            raise QueryEvaluationError(
+                "the engine crashed on this query (a nesting too deep for its parser, most likely); the "
+                "process that ran it was replaced and no other query was affected")
         if tag == b"" and worker.exitcode == -signal.SIGABRT:
             raise QueryEvaluationError(
                 "the query needed more memory than a query worker may use, and was stopped")

@@ -133,7 +133,8 @@ class RemoteStore(GraphStore):
             raise StoreError("the remote store answered a SELECT query without solutions")
         return SelectResult(results, lambda exc: answers.failed_answer(response.content))
 
-    def open_executor(self, *, workers: int, timeout: float | None, network: bool = False) -> QueryExecutor:
+    def open_executor(self, *, workers: int, timeout: float | None, network: bool = False,
+                      max_waiting: int | None = None) -> QueryExecutor:
         """Queries run on the server (its own limits apply); this process only relays them."""
         return DirectExecutor(self, timeout=timeout)
 
