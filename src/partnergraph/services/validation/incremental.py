@@ -235,11 +235,11 @@ class _LocalShapes:
 
 def _restricted(rule: SparqlRule, focus: set[Node]) -> SparqlRule:
     """The rule with `?this` bound to the focus nodes by VALUES (unchanged if one is a blank node)."""
-    head, select, tail = rule.query.partition("SELECT * WHERE {")
+    head, select, tail = rule.engine_query.partition("SELECT * WHERE {")
     if not select or any(isinstance(n, ox.BlankNode) for n in focus):
         return rule
     values = " ".join(str(n) for n in focus)
-    return dataclasses.replace(rule, query=f"{head}{select} VALUES ?this {{ {values} }}{tail}")
+    return dataclasses.replace(rule, engine_query=f"{head}{select} VALUES ?this {{ {values} }}{tail}")
 
 
 class IncrementalValidator:
