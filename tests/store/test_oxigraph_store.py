@@ -10,6 +10,7 @@ import pytest
 
 from partnergraph.errors import StoreLocked, StoreUnavailable
 from partnergraph.store.contract import STAGING_PREFIX
+from partnergraph.store.oxigraph.graph_writes import LOADING_GRAPH
 from partnergraph.store.oxigraph.store import OxigraphStore
 
 EX = "http://example.org/"
@@ -81,3 +82,59 @@ def test_data_persists_across_close_and_reopen(tmp_path):
     with OxigraphStore(path) as reopened:
         assert set(reopened.quads()) == before
         assert reopened.graphs() == {G1: 3, f"{EX}graph/empty": 0}
+
+
+def test_a_graph_whose_bulk_load_was_interrupted_is_dropped_on_open(tmp_path, caplog):
+    path = tmp_path / "store"
+    with OxigraphStore(path) as store:
+        store.replace_graph(G1, [T])
+    raw = ox.Store(str(path))  # what a load killed half-way leaves: its marker and part of its triples
+    half = f"{EX}graph/half"
+    raw.add(ox.Quad(LOADING_GRAPH, ox.NamedNode(f"{STAGING_PREFIX}loads"), ox.NamedNode(half), LOADING_GRAPH))
+    raw.add(ox.Quad(T.subject, T.predicate, ox.Literal("half-loaded"), ox.NamedNode(half)))
+    raw.flush()
+    del raw
+    with OxigraphStore(path) as store:
+        assert store.graphs() == {G1: 1}
+        assert not store.query('ASK { ?s ?p "half-loaded" }').value
+    assert f"removing graph {half}" in caplog.text
+    with OxigraphStore(path) as store:
+        assert set(store.pyoxigraph_store.named_graphs()) == {ox.NamedNode(G1)}
+
+
+def test_a_graph_being_loaded_is_not_seen_by_reads_until_it_is_whole(tmp_path):
+    store = OxigraphStore(tmp_path / "store")
+    store.replace_graph(G1, [T])
+    seen = []
+
+    def source():
+        for i in range(1_000):
+            if i == 500:
+                seen.append((store.graphs(), store.query("SELECT ?g WHERE { GRAPH ?g { } }").rows,
+                             store.query('ASK { ?s ?p "0" }').value))
+            yield ox.Triple(T.subject, T.predicate, ox.Literal(str(i)))
+
+    assert store.replace_graph(f"{EX}graph/2", source()) == 1_000
+    graphs, named, found = seen[0]
+    assert graphs == {G1: 1}
+    assert [row["g"] for row in named] == [ox.NamedNode(G1)]
+    assert not found
+    assert store.graphs() == {G1: 1, f"{EX}graph/2": 1_000}
+    store.close()
+
+
+def test_replacing_a_graph_writes_the_difference_blank_nodes_included(tmp_path):
+    store = OxigraphStore(tmp_path / "store")
+    kept, gone, new = ox.BlankNode("kept"), ox.BlankNode("gone"), ox.BlankNode("new")
+    p = ox.NamedNode(f"{EX}p")
+    old = [ox.Triple(T.subject, p, kept), ox.Triple(kept, p, ox.Literal("a")),
+           ox.Triple(T.subject, p, gone), ox.Triple(T.subject, p, ox.Literal("plain, going"))]
+    replacement = [ox.Triple(T.subject, p, kept), ox.Triple(kept, p, ox.Literal("a")),
+                   ox.Triple(T.subject, p, new), ox.Triple(new, p, ox.Literal("b")), T]
+    store.replace_graph(G1, old)
+    assert store.replace_graph(G1, replacement) == len(replacement)
+    assert {ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(G1)} == set(replacement)
+    assert store.replace_graph(G1, [T]) == 1  # no blank node in the difference: DATA blocks
+    assert {ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(G1)} == {T}
+    assert set(store.pyoxigraph_store.named_graphs()) == {ox.NamedNode(G1)}
+    store.close()

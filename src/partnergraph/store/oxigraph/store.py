@@ -1,16 +1,15 @@
 """The embedded backend: Oxigraph through pyoxigraph, on disk or in memory.
 
-Writes: `replace_graph` into an absent or empty graph is one `extend` (one transaction). Otherwise it
-loads the new triples into a fresh staging graph (`STAGING_PREFIX` + uuid) with one `extend`, then swaps
-them in with one SPARQL update (one transaction; on disk it costs several times the `extend`):
-`DROP SILENT GRAPH <g> ; CREATE SILENT GRAPH <g> ; ADD SILENT GRAPH <staging> TO <g> ;
-DROP SILENT GRAPH <staging>`. A failure at any step drops the staging graph; opening a store drops the
-staging graphs an interrupted process left behind. Writers are serialised by a lock (pyoxigraph 0.5 does
-not detect every write-write conflict).
+Writes: `replace_graph` bulk-loads into an absent or empty graph under a marker that an interrupted load
+leaves behind (and opening the store then drops the graph), and replaces a graph that holds triples by
+writing only the difference, in one transaction (`graph_writes`). Staging graphs (`STAGING_PREFIX` +
+uuid) hold a difference with blank nodes while it is moved; opening a store drops the staging graphs an
+interrupted process left behind. Writers are serialised by a lock (pyoxigraph 0.5 does not detect every
+write-write conflict).
 
-Reads: a query takes its snapshot when `Store.query` is called. While a write is in progress the
-staging graph exists and would show in the union default graph, so queries started then state the
-dataset explicitly (the default graph and every named graph except staging graphs); other queries use
+Reads: a query takes its snapshot when `Store.query` is called. While a write is in progress a staging
+graph or a graph being loaded may exist and would show in the union default graph, so queries started
+then state the dataset explicitly (the default graph and every named graph but those); other queries use
 pyoxigraph's `use_default_graph_as_union`. A write sequence number (odd while writing) tells them apart
 without making readers wait.
 """
@@ -20,7 +19,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -46,6 +44,7 @@ from partnergraph.store.contract import (
     Term,
 )
 from partnergraph.store.graph_change import GraphChange
+from partnergraph.store.oxigraph.graph_writes import interrupted_loads, load_into_empty, replace_by_change
 from partnergraph.store.oxigraph.pool import QueryPool
 
 log = logging.getLogger(__name__)
@@ -108,7 +107,8 @@ class OxigraphStore(GraphStore):
         self.path = Path(path) if path is not None else None
         self.pyoxigraph_store: ox.Store | None = _open(self.path) if self.path is not None else ox.Store()
         self._write_lock = threading.Lock()
-        self._write_seq = 0  # odd while a staging graph may exist
+        self._write_seq = 0  # odd while a staging graph or a graph being loaded may exist
+        self._loading: set[str] = set()  # graphs being bulk-loaded, left out of reads
         self._drop_staging()
 
     def _store(self) -> ox.Store:
@@ -118,14 +118,20 @@ class OxigraphStore(GraphStore):
 
     def _drop_staging(self) -> None:
         store = self._store()
+        for graph in interrupted_loads(store):
+            log.warning("removing graph %s: its load was interrupted", graph.value)
+            store.remove_graph(graph)
         for graph in list(store.named_graphs()):
             if isinstance(graph, ox.NamedNode) and graph.value.startswith(STAGING_PREFIX):
                 log.warning("removing staging graph %s left by an interrupted write", graph.value)
                 store.remove_graph(graph)
 
+    def _hidden(self, graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
+        return isinstance(graph, ox.NamedNode) and (graph.value.startswith(STAGING_PREFIX)
+                                                    or graph.value in self._loading)
+
     def _visible_graphs(self) -> list[ox.NamedNode | ox.BlankNode]:
-        return [g for g in self._store().named_graphs()
-                if not (isinstance(g, ox.NamedNode) and g.value.startswith(STAGING_PREFIX))]
+        return [g for g in self._store().named_graphs() if not self._hidden(g)]
 
     def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
               dataset: Dataset | None = None) -> QueryResult:
@@ -169,14 +175,15 @@ class OxigraphStore(GraphStore):
             raise QueryEvaluationError(f"the query failed: {exc}") from exc
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> int:
-        """Replace a graph atomically: one `extend` into an empty graph, else staging and one update."""
+        """Replace a graph atomically: a marked bulk load into an empty graph, else one transaction of the
+        difference (see `graph_writes`)."""
         target = graph_node(graph)
         if graph.startswith(STAGING_PREFIX):
             raise StoreError(f"graph names under {STAGING_PREFIX} are reserved: {graph}")
         count = 0
         source_error: BaseException | None = None
 
-        def quads(into: ox.NamedNode) -> Iterator[ox.Quad]:
+        def quads() -> Iterator[ox.Quad]:
             nonlocal count, source_error
             source = iter(triples)
             while True:
@@ -188,40 +195,31 @@ class OxigraphStore(GraphStore):
                     source_error = exc
                     raise
                 count += 1
-                yield ox.Quad(t.subject, t.predicate, t.object, into)
+                yield ox.Quad(t.subject, t.predicate, t.object, target)
 
         store = self._store()
         with self._write_lock:
-            direct = next(iter(store.quads_for_pattern(None, None, None, target)), None) is None
-            into = target if direct else ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
-            if not direct:
-                self._write_seq += 1
+            empty = next(iter(store.quads_for_pattern(None, None, None, target)), None) is None
+            self._write_seq += 1
+            if empty:
+                self._loading.add(graph)
             try:
-                store.extend(quads(into))
-                if not direct:
-                    self._swap(into, target)
-                elif count == 0:
-                    store.add_graph(target)
+                if empty:
+                    load_into_empty(store, target, quads())
+                else:
+                    new = [ox.Triple(q.subject, q.predicate, q.object) for q in quads()]
+                    removed, added = replace_by_change(store, target, new)
+                    log.debug("graph %s: %d triples removed, %d added", graph, removed, added)
             except BaseException as exc:
-                if not direct:
-                    try:
-                        store.remove_graph(into)
-                    except OSError as cleanup:
-                        log.error("could not remove staging graph %s: %s", into.value, cleanup)
                 if exc is not source_error and \
                         isinstance(exc, (OSError, ValueError, TypeError, RuntimeError, SyntaxError)):
                     raise StoreError(f"writing graph {graph} failed: {exc}") from exc
                 raise
             finally:
-                if not direct:
-                    self._write_seq += 1
+                self._loading.discard(graph)
+                self._write_seq += 1
         log.debug("replaced graph %s: %d triples", graph, count)
         return count
-
-    def _swap(self, staging: ox.NamedNode, target: ox.NamedNode) -> None:
-        """Move the staging graph's triples into `target`, replacing its content, in one update."""
-        self._store().update(f"DROP SILENT GRAPH {target} ; CREATE SILENT GRAPH {target} ; "
-                             f"ADD SILENT GRAPH {staging} TO {target} ; DROP SILENT GRAPH {staging}")
 
     def apply(self, change: GraphChange) -> None:
         """Run the change as one SPARQL update: one transaction, so all of it lands or nothing does."""
@@ -254,7 +252,7 @@ class OxigraphStore(GraphStore):
                       if isinstance(s["g"], ox.NamedNode)}
         except OSError as exc:
             raise StoreError(f"counting graphs failed: {exc}") from exc
-        return {g: n for g, n in counts.items() if not g.startswith(STAGING_PREFIX)}
+        return {g: n for g, n in counts.items() if not self._hidden(ox.NamedNode(g))}
 
     def has_graph(self, graph: str) -> bool:
         """True when the named graph exists (empty or not)."""
@@ -268,7 +266,7 @@ class OxigraphStore(GraphStore):
             return
         for quad in store:
             name = quad.graph_name
-            if isinstance(name, ox.NamedNode) and not name.value.startswith(STAGING_PREFIX):
+            if isinstance(name, ox.NamedNode) and not self._hidden(name):
                 yield quad
 
     def close(self) -> None:
