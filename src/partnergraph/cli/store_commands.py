@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from partnergraph.errors import EXIT_INVALID, EXIT_OK, PartnergraphError, UnsupportedFormat
@@ -79,10 +79,10 @@ def load(obj: Context, files: tuple[Path, ...], graph: str | None) -> None:
         raise click.UsageError("--graph needs exactly one FILE")
     items = [LoadItem(f, graph or graph_for_file(f)) for f in files] if files else default_items()
     try:
-        plan = plan_load(items)
-        with obj.store() as store:
-            _, loader = _services(store)
-            with _progress(plan.triple_count) as progress:
+        with _progress(len(items)) as progress:
+            plan = plan_load(items)
+            with obj.store() as store:
+                _, loader = _services(store)
                 outcome = loader.load(plan, progress=progress)
     except PartnergraphError as exc:
         fail(exc)
@@ -94,15 +94,35 @@ def load(obj: Context, files: tuple[Path, ...], graph: str | None) -> None:
         print_report(outcome.report, "text")
 
 
+class _LoadBar:
+    """The load's progress on the terminal: one line naming the phase, a bar where a phase has a total."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.task = None
+        self.total: int | None = None
+
+    def phase(self, text: str, total: int | None = None) -> None:
+        if self.task is not None:  # the previous phase is over: its line stays, shown complete
+            self.bar.update(self.task, total=self.total or 1, completed=self.total or 1)
+        self.task, self.total = self.bar.add_task(text, total=total), total
+
+    def advance(self, steps: int) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task, steps)
+
+
 @contextmanager
-def _progress(total: int):
-    if total < 50_000 or not err.is_terminal:
+def _progress(files: int):
+    """A progress display on stderr when it is a terminal (None otherwise)."""
+    if not err.is_terminal:
         yield None
         return
-    with Progress(TextColumn("loading"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=err) as bar:
-        task = bar.add_task("load", total=total)
-        yield lambda graph, n: bar.advance(task, n)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err) as bar:
+        progress = _LoadBar(bar)
+        progress.phase(f"parsing {files} file(s)")
+        yield progress
 
 
 GRAPH_OUTPUTS = ("turtle", "ntriples", "jsonld", "rdfxml")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -22,7 +23,16 @@ from partnergraph.rdf.rdflib_terms import to_rdflib
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int], None]
+
+
+class Progress(Protocol):
+    """Where a load reports what it is doing: a phase (with a total of steps if it has one), then steps."""
+
+    def phase(self, text: str, total: int | None = None) -> None:
+        """A new phase begins."""
+
+    def advance(self, steps: int) -> None:
+        """`steps` more steps of the current phase are done."""
 
 
 @dataclass
@@ -113,33 +123,35 @@ class Loader:
         self.store = store
         self.validation = validation
 
-    def validate(self, plan: LoadPlan) -> ValidationReport:
+    def validate(self, plan: LoadPlan, progress: Progress | None = None) -> ValidationReport:
         """The report for the store as it would be after the plan."""
-        return self.validation.validate_change(plan.graphs)
+        on_phase = None if progress is None else (lambda text: progress.phase(f"validating: {text}"))
+        return self.validation.validate_change(plan.graphs, on_phase=on_phase)
 
     def load(self, plan: LoadPlan, *, progress: Progress | None = None) -> LoadOutcome:
         """Validate, then replace each graph atomically; raises ValidationFailed and writes nothing."""
-        report = self.validate(plan)
+        report = self.validate(plan, progress)
         if not report.conforms:
             raise ValidationFailed(
                 f"{report.count('Violation')} violation(s): nothing was loaded", report=report)
         written = {}
         for graph, triples in plan.graphs.items():
             started = time.perf_counter()
-            count = self.store.replace_graph(graph, _counting(triples, graph, progress))
+            if progress is not None:
+                progress.phase(f"writing {graph}", total=len(triples))
+            count = self.store.replace_graph(graph, _counting(triples, progress))
             written[graph] = count
             log.info("loaded graph %s from %s: %d triples in %.0f ms", graph,
                      plan.sources.get(graph), count, (time.perf_counter() - started) * 1000)
         return LoadOutcome(written, report)
 
 
-def _counting(triples: list[ox.Triple], graph: str, progress: Progress | None,
-              step: int = 10_000) -> Iterable[ox.Triple]:
+def _counting(triples: list[ox.Triple], progress: Progress | None, step: int = 10_000) -> Iterable[ox.Triple]:
     if progress is None:
         yield from triples
         return
     for i, t in enumerate(triples, 1):
         if i % step == 0:
-            progress(graph, step)
+            progress.advance(step)
         yield t
-    progress(graph, len(triples) % step)
+    progress.advance(len(triples) % step)

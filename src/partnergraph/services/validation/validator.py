@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -132,18 +132,25 @@ class Validator:
     def __init__(self, bundle: ShapesBundle) -> None:
         self.bundle = bundle
 
-    def validate(self, triples: Iterable[ox.Triple]) -> ValidationReport:
-        """Validate the union of `triples` and the model; the triples must include all context."""
+    def validate(self, triples: Iterable[ox.Triple],
+                 on_phase: Callable[[str], None] | None = None) -> ValidationReport:
+        """Validate the union of `triples` and the model; the triples must include all context.
+
+        `on_phase`, if given, is told what the validation does next (for progress displays)."""
         started = time.perf_counter()
+        on_phase = on_phase or (lambda text: None)
+        on_phase("reading the data")
         engine_store = ox.Store()
         default = ox.DefaultGraph()
-        engine_store.extend(ox.Quad(t.subject, t.predicate, t.object, default)
-                            for t in _chain(self.bundle.model, triples))
+        engine_store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, default)
+                                 for t in _chain(self.bundle.model, triples))
         data_graph = graph_from_triples(engine_store.quads_for_pattern(None, None, None, default))
+        on_phase(f"core shapes on {len(data_graph):,} triples (pySHACL)")
         core = pyshacl_validate(
             data_graph, shacl_graph=self.bundle.core_shapes, inference="none", advanced=False,
             allow_warnings=True, allow_infos=True, inplace=True, abort_on_first=False)
         results = _pyshacl_results(core[1])
+        on_phase(f"{len(self.bundle.rules)} SHACL-SPARQL rules (Oxigraph)")
         results += evaluate_rules(self.bundle.rules, engine_store)
         report = ValidationReport(results)
         log.info("validated %d triples: %s in %.0f ms", len(data_graph), report.summary(),
@@ -163,7 +170,8 @@ class ValidationService:
         self.store = store
         self.validator = validator
 
-    def validate_change(self, new_graphs: Mapping[str, Iterable[ox.Triple]]) -> ValidationReport:
+    def validate_change(self, new_graphs: Mapping[str, Iterable[ox.Triple]],
+                        on_phase: Callable[[str], None] | None = None) -> ValidationReport:
         """Validate the store as it would be after replacing `new_graphs` (model graphs come from the bundle)."""
         replaced = set(new_graphs)
 
@@ -177,4 +185,4 @@ class ValidationService:
                 if not is_model_graph(graph):
                     yield from triples
 
-        return self.validator.validate(context())
+        return self.validator.validate(context(), on_phase)
