@@ -115,3 +115,22 @@ def test_rules_rewritten_for_the_engine_find_what_the_rules_as_written_find(bund
         assert _solutions(synthetic_store, rule.engine_query) == expected, rule.shape
         found += len(expected)
     assert found > 0, "the edited dates give the rules something to find"
+
+
+def test_tuned_pyshacl_keeps_the_parameters_and_restores_pyshacl_afterwards():
+    import pyshacl.constraints
+    import pyshacl.shape
+
+    from partnergraph.services.validation.pyshacl_tuning import ParameterList, tuned_pyshacl
+
+    before = getattr(pyshacl.shape, "CONSTRAINT_PARAMS", None)
+    with tuned_pyshacl():
+        with tuned_pyshacl():  # re-entrant: the inner exit keeps the outer's list
+            pass
+        parameters, mapping = pyshacl.shape.CONSTRAINT_PARAMS
+        assert isinstance(parameters, ParameterList)
+        assert list(parameters) == pyshacl.constraints.ALL_CONSTRAINT_PARAMETERS
+        assert all(p in parameters for p in pyshacl.constraints.ALL_CONSTRAINT_PARAMETERS)
+        assert SH.targetClass not in parameters
+        assert mapping is pyshacl.constraints.CONSTRAINT_PARAMETERS_MAP
+    assert getattr(pyshacl.shape, "CONSTRAINT_PARAMS", None) is before

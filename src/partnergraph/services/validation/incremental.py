@@ -31,6 +31,7 @@ from rdflib.namespace import SH
 
 from partnergraph.errors import NeedsFullValidation, UnsupportedShapes
 from partnergraph.services.validation.impact import SUBCLASS_OF, ImpactAnalysis, Node
+from partnergraph.services.validation.pyshacl_tuning import tuned_pyshacl
 from partnergraph.services.validation.shape_paths import NOT_CONSTRAINTS, TARGET_PREDICATES
 from partnergraph.services.validation.sparql_rules import SparqlRule, evaluate_rules
 from partnergraph.services.validation.validator import (
@@ -341,9 +342,10 @@ class IncrementalValidator:
         started = time.perf_counter()
         shapes = self._shapes.with_targets(targeted)
         data = graph_from_triples(context)
-        _, report_graph, _ = pyshacl_validate(
-            data, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True,
-            allow_infos=True, inplace=True, abort_on_first=False)
+        with tuned_pyshacl():
+            _, report_graph, _ = pyshacl_validate(
+                data, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True,
+                allow_infos=True, inplace=True, abort_on_first=False)
         results = _pyshacl_results(report_graph)
         timings["core_s"] = time.perf_counter() - started
 

@@ -22,6 +22,7 @@ from rdflib.namespace import RDF, SH
 
 from partnergraph.namespaces import ONTOLOGY_GRAPH, PGG
 from partnergraph.resources import Resources, bundled_resources
+from partnergraph.services.validation.pyshacl_tuning import tuned_pyshacl
 from partnergraph.services.validation.sparql_rules import evaluate_rules, rules_from_shapes, strip_rules
 from partnergraph.services.validation.report import ValidationReport, ValidationResult
 from partnergraph.store.contract import GraphStore
@@ -146,9 +147,10 @@ class Validator:
                                  for t in _chain(self.bundle.model, triples))
         data_graph = graph_from_triples(engine_store.quads_for_pattern(None, None, None, default))
         on_phase(f"core shapes on {len(data_graph):,} triples (pySHACL)")
-        core = pyshacl_validate(
-            data_graph, shacl_graph=self.bundle.core_shapes, inference="none", advanced=False,
-            allow_warnings=True, allow_infos=True, inplace=True, abort_on_first=False)
+        with tuned_pyshacl():
+            core = pyshacl_validate(
+                data_graph, shacl_graph=self.bundle.core_shapes, inference="none", advanced=False,
+                allow_warnings=True, allow_infos=True, inplace=True, abort_on_first=False)
         results = _pyshacl_results(core[1])
         on_phase(f"{len(self.bundle.rules)} SHACL-SPARQL rules (Oxigraph)")
         results += evaluate_rules(self.bundle.rules, engine_store)
