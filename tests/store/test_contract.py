@@ -310,6 +310,19 @@ def test_a_change_sets_graphs_and_adds_to_others_in_one_step(loaded):
     assert loaded.graphs()[G3] == 2
 
 
+def test_a_change_that_creates_a_graph_and_adds_to_another_lands_whole(loaded):
+    from partnergraph.store.graph_change import GraphChange
+
+    before = contents(loaded, G1)
+    change = GraphChange(contents={G3: [triple("erin", "knows", "dave")]})
+    change.add(G1, [triple("erin", "name", ox.Literal("Erin"))])
+    loaded.apply(change)
+    assert contents(loaded, G3) == {ox.Quad(iri("erin"), iri("knows"), iri("dave"), ox.NamedNode(G3))}
+    assert contents(loaded, G1) == before | {ox.Quad(iri("erin"), iri("name"), ox.Literal("Erin"), ox.NamedNode(G1))}
+    loaded.apply(GraphChange(contents={G3: [triple("erin", "knows", "bob")]}))  # G3 exists now: replaced
+    assert contents(loaded, G3) == {ox.Quad(iri("erin"), iri("knows"), iri("bob"), ox.NamedNode(G3))}
+
+
 @pytest.mark.parametrize("text", NASTY)
 def test_values_in_a_change_never_become_update_syntax(store, text):
     from partnergraph.store.graph_change import GraphChange

@@ -47,6 +47,20 @@ class GraphChange:
         """True when the change does nothing."""
         return not self.contents and not any(self.additions.values())
 
+    def added_quads(self) -> list[ox.Quad] | None:
+        """Every triple the change writes, as quads; None when it also drops a graph or names a blank node
+        (an update gives a change's blank nodes fresh identities; a list of quads would keep their labels)."""
+        if any(not triples for triples in self.contents.values()):
+            return None
+        quads = []
+        for graph, triples in (*self.contents.items(), *self.additions.items()):
+            node = _graph_iri(graph)
+            for t in triples:
+                if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode):
+                    return None
+                quads.append(ox.Quad(t.subject, t.predicate, t.object, node))
+        return quads
+
     def update_parts(self) -> Iterator[str]:
         """The text of the update request, in pieces (join them; no piece holds a partial term)."""
         for graph in self.contents:

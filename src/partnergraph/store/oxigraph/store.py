@@ -222,13 +222,18 @@ class OxigraphStore(GraphStore):
         return count
 
     def apply(self, change: GraphChange) -> None:
-        """Run the change as one SPARQL update: one transaction, so all of it lands or nothing does."""
+        """Write the change in one transaction, so all of it lands or nothing does: one `extend` when it
+        only adds triples to graphs that do not exist yet (no parsing), else one SPARQL update."""
         if change.is_empty:
             return
-        text = change.to_update()
+        quads = change.added_quads()
         with self._write_lock:
+            store = self._store()
             try:
-                self._store().update(text)
+                if quads is not None and not any(store.contains_named_graph(graph_node(g)) for g in change.contents):
+                    store.extend(quads)
+                else:
+                    store.update(change.to_update())
             except SyntaxError as exc:  # the terms are pyoxigraph's own: this would be a bug here
                 raise StoreError(f"the change could not be written as an update: {exc}") from exc
             except (OSError, RuntimeError, ValueError) as exc:
