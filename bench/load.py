@@ -35,6 +35,8 @@ ENGINES = {
     "pg-disk": "partnergraph store, on disk (plan_load + replace_graph)",
     "pg-memory-replace": "partnergraph store, in memory, replacing a graph that already holds the data",
     "pg-disk-replace": "partnergraph store, on disk, replacing a graph that already holds the data",
+    "pg-disk-replace-other": "partnergraph store, on disk, replacing a graph that holds the data of another "
+                             "seed (most triples differ: the worst case of a replacement)",
     "pg-cli-load": "`partnergraph --store DIR load --graph G FILE` into an empty on-disk store: parse, "
                    "validate (core shapes and rules, against the model), write; the whole command",
     "pg-cli-reload": "the same command again, when the graph already holds the data (validated replace)",
@@ -62,8 +64,12 @@ def worker(engine: str, path: Path) -> None:
             tmp = Path(tempfile.mkdtemp(prefix="load-", dir=harness.OUT_DIR))
         store = open_store(Settings(store=str(tmp / "store") if tmp else ":memory:"))
         if engine.endswith("-replace"):
-            # the graph already holds the data: replace_graph goes through a staging graph and a swap
+            # the graph already holds the data: replace_graph computes the difference (none) and writes it
             store.replace_graph(GRAPH, plan_load([LoadItem(path, GRAPH)]).graphs[GRAPH])
+        elif engine.endswith("-replace-other"):
+            # the graph holds another seed's data of the same size: most of it is removed and added
+            other = synthetic.ensure(synthetic.parse_size(path.stem.split("-")[1]), 1)
+            store.replace_graph(GRAPH, plan_load([LoadItem(other, GRAPH)]).graphs[GRAPH])
         result["base_rss_mb"] = harness.rss_mb()
         started = time.perf_counter()
         plan = plan_load([LoadItem(path, GRAPH)])
