@@ -24,7 +24,6 @@ from partnergraph.rdf.rdflib_terms import to_rdflib
 log = logging.getLogger(__name__)
 
 
-
 class Progress(Protocol):
     """Where a load reports what it is doing: a phase (with a total of steps if it has one), then steps."""
 
